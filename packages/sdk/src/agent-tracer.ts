@@ -1,0 +1,180 @@
+/**
+ * The entry point of the SDK: one `AgentTracer` per agent (name and version)
+ * starts runs, forks and feedback as OTel spans through `@opentelemetry/api`.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  context,
+  ROOT_CONTEXT,
+  SpanKind,
+  trace,
+  type Attributes,
+  type Context,
+  type Link,
+  type Tracer,
+  type TracerProvider,
+} from '@opentelemetry/api';
+import { PARALLEL_ORIGIN_KEY, RUN_KEY } from './context-keys.js';
+import * as C from './conventions.js';
+import { inSpan } from './in-span.js';
+import { metadataAttributes, type Metadata } from './metadata.js';
+import { isSafeLabel } from './privacy/sensitive.js';
+import { Run, type RunHost, type RunRef } from './run.js';
+import { VERSION } from './version.js';
+
+/** Options of {@link AgentTracer}. */
+export interface AgentTracerOptions {
+  /** The agent's name (`gen_ai.agent.name`): a label such as `support-agent`. */
+  agentName: string;
+  /** The agent's version (`gen_ai.agent.version`). */
+  agentVersion?: string;
+  /** Where spans go. @default the global tracer provider */
+  tracerProvider?: TracerProvider;
+}
+
+/** Options of one run. All optional; none of them may carry content. */
+export interface RunOptions {
+  /** A/B variant label (`agenttrace.variant`). */
+  variant?: string;
+  /** Prompt template name and version: labels, never the template text. */
+  promptTemplate?: { name: string; version?: string };
+  /** Safe metadata: numbers, booleans and declared labels. */
+  metadata?: Metadata;
+  /** Extra links, for example to the request that triggered the run. */
+  links?: Link[];
+}
+
+/** Options of {@link AgentTracer.recordFeedback}. */
+export interface FeedbackOptions {
+  /** A label for the score, such as `thumbs_up`. */
+  label?: string;
+}
+
+function label(field: string, value: string | undefined, required: boolean): void {
+  if (value === undefined && !required) return;
+  if (typeof value !== 'string' || !isSafeLabel(value))
+    throw new TypeError(`${field} must be a label of letters, digits and _.:/@- up to 128 characters (got ${JSON.stringify(value)})`);
+}
+
+/**
+ * Traces the runs of one agent.
+ *
+ * @example
+ * const tracer = new AgentTracer({ agentName: 'support', agentVersion: '1.4.0' });
+ * await tracer.run({ variant: 'b' }, async (run) => {
+ *   await run.step('plan', 'analyze_query', async () => plan(query));
+ * });
+ */
+export class AgentTracer implements RunHost {
+  /** @internal The OTel tracer spans are made with. */
+  readonly tracer: Tracer;
+  private readonly agentName: string;
+  private readonly agentVersion: string | undefined;
+
+  constructor(options: AgentTracerOptions) {
+    label('agentName', options?.agentName, true);
+    label('agentVersion', options.agentVersion, false);
+    this.agentName = options.agentName;
+    this.agentVersion = options.agentVersion;
+    this.tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer('@agenttrace/sdk', VERSION);
+  }
+
+  /**
+   * Traces one run of the agent. A run started inside another run's step is
+   * nested under it (agent-as-tool); inside `Run.parallel` it is a parallel
+   * run linked to the launching run. `fn` may be sync or async; an error it
+   * throws marks the run failed with a classified failure and is rethrown.
+   */
+  run<T>(fn: (run: Run) => T): T;
+  run<T>(options: RunOptions, fn: (run: Run) => T): T;
+  run<T>(a: RunOptions | ((run: Run) => T), b?: (run: Run) => T): T {
+    const [options, fn] = typeof a === 'function' ? [{}, a] : [a, b];
+    if (typeof fn !== 'function') throw new TypeError(`tracer.run fn must be a function (got ${typeof fn})`);
+    const active = context.active();
+    const parentRun = active.getValue(RUN_KEY) as Run | undefined;
+    const parallelOrigin = active.getValue(PARALLEL_ORIGIN_KEY) as Run | undefined;
+    const originRun = parallelOrigin !== undefined && parallelOrigin === parentRun ? parallelOrigin : undefined;
+    const origin: C.RunOrigin = originRun ? 'parallel' : parentRun ? 'nested' : 'root';
+    return this.startRun(options, active, origin, parentRun, originRun, fn);
+  }
+
+  /** @internal Implements `Run.fork`: a new trace, linked to the origin run. */
+  forkRun<T>(originRun: Run, fn: (run: Run) => T): T {
+    return this.startRun({}, ROOT_CONTEXT, 'fork', undefined, originRun, fn);
+  }
+
+  /**
+   * Records feedback on a finished run as a span linked to it, so it travels
+   * over OTLP like everything else. `metric` is a label such as
+   * `helpfulness`; `value` a finite number.
+   */
+  recordFeedback(run: RunRef, metric: string, value: number, options: FeedbackOptions = {}): void {
+    label('metric', metric, true);
+    label('options.label', options.label, false);
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      throw new TypeError(`feedback value must be a finite number (got ${String(value)})`);
+    const attributes: Attributes = {
+      [C.ATTR_GEN_AI_AGENT_NAME]: this.agentName,
+      [C.ATTR_GEN_AI_EVALUATION_NAME]: metric,
+      [C.ATTR_GEN_AI_EVALUATION_SCORE_VALUE]: value,
+      [C.ATTR_FEEDBACK_RUN_ID]: run.runId,
+    };
+    if (this.agentVersion !== undefined) attributes[C.ATTR_GEN_AI_AGENT_VERSION] = this.agentVersion;
+    if (options.label !== undefined) attributes[C.ATTR_GEN_AI_EVALUATION_SCORE_LABEL] = options.label;
+    const span = this.tracer.startSpan(
+      `${C.SPAN_NAME_FEEDBACK} ${metric}`,
+      {
+        root: true,
+        attributes,
+        links: [{ context: { traceId: run.traceId, spanId: run.spanId, traceFlags: 1 } }],
+      },
+      ROOT_CONTEXT,
+    );
+    span.end();
+  }
+
+  private startRun<T>(
+    options: RunOptions,
+    parent: Context,
+    origin: C.RunOrigin,
+    parentRun: Run | undefined,
+    originRun: Run | undefined,
+    fn: (run: Run) => T,
+  ): T {
+    label('variant', options.variant, false);
+    label('promptTemplate.name', options.promptTemplate?.name, options.promptTemplate !== undefined);
+    label('promptTemplate.version', options.promptTemplate?.version, false);
+    const id = randomUUID();
+    const attributes: Attributes = {
+      [C.ATTR_GEN_AI_OPERATION_NAME]: C.OPERATION.invokeAgent,
+      [C.ATTR_GEN_AI_AGENT_NAME]: this.agentName,
+      [C.ATTR_RUN_ID]: id,
+      [C.ATTR_RUN_ORIGIN]: origin,
+    };
+    if (this.agentVersion !== undefined) attributes[C.ATTR_GEN_AI_AGENT_VERSION] = this.agentVersion;
+    if (parentRun) attributes[C.ATTR_RUN_PARENT_ID] = parentRun.id;
+    if (originRun) attributes[C.ATTR_RUN_ORIGIN_ID] = originRun.id;
+    if (options.variant !== undefined) attributes[C.ATTR_VARIANT] = options.variant;
+    if (options.promptTemplate) {
+      attributes[C.ATTR_PROMPT_TEMPLATE] = options.promptTemplate.name;
+      if (options.promptTemplate.version !== undefined) attributes[C.ATTR_PROMPT_VERSION] = options.promptTemplate.version;
+    }
+    if (options.metadata) Object.assign(attributes, metadataAttributes(options.metadata));
+    const links = [...(options.links ?? [])];
+    if (originRun) links.push({ context: originRun.span.spanContext() });
+    const span = this.tracer.startSpan(
+      `${C.OPERATION.invokeAgent} ${this.agentName}`,
+      { kind: SpanKind.INTERNAL, attributes, links, root: origin === 'fork' },
+      parent,
+    );
+    const run = new Run(this, span, id, parent);
+    const ctx = run.context;
+    let failed: unknown;
+    return inSpan(ctx, () => fn(run), {
+      onError: (err) => {
+        failed = err ?? new Error('undefined thrown');
+      },
+      onEnd: () => run.finish(failed),
+    });
+  }
+}

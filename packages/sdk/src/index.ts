@@ -1,0 +1,29 @@
+/**
+ * @agenttrace/sdk: trace AI agent runs and steps as OpenTelemetry spans, and
+ * keep prompts, responses and personal data out of them with a strict
+ * allowlist.
+ */
+export { AgentTracer } from './agent-tracer.js';
+export type { AgentTracerOptions, RunOptions, FeedbackOptions } from './agent-tracer.js';
+export { Run } from './run.js';
+export type { RunRef } from './run.js';
+export { Step } from './step.js';
+export type { StepOptions, Usage } from './step.js';
+export type { Metadata } from './metadata.js';
+export type { RetryOptions } from './retry.js';
+export { AgentFailureError, classifyError } from './failure.js';
+export type { Failure, ClassifiedError } from './failure.js';
+export { createAgentHooks } from './hooks.js';
+export type { AgentHooks, AgentHooksOptions, LlmResponseLike } from './hooks.js';
+export { AllowlistSpanProcessor } from './privacy/allowlist-span-processor.js';
+export type { AllowlistSpanProcessorOptions, AllowlistStats } from './privacy/allowlist-span-processor.js';
+export { createPrivacyPolicy, isForbiddenKey, FORBIDDEN_KEYS, FORBIDDEN_PREFIXES } from './privacy/policy.js';
+export type { PrivacyPolicy, PrivacyPolicyOptions } from './privacy/policy.js';
+export { rule } from './privacy/rules.js';
+export type { AttributeRule } from './privacy/rules.js';
+export { looksSensitive, isSafeLabel, LABEL_PATTERN } from './privacy/sensitive.js';
+export { filterSpan, isSafeName } from './privacy/filter-span.js';
+export { ALIASES } from './privacy/aliases.js';
+export { DropCounter } from './privacy/drop-counter.js';
+export * as conventions from './conventions.js';
+export { VERSION } from './version.js';

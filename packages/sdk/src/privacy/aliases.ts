@@ -1,0 +1,85 @@
+/**
+ * Attribute names other instrumentations use for what the GenAI conventions
+ * name differently (old GenAI spellings, OpenInference, the Vercel AI SDK,
+ * OpenLLMetry). Their values are moved under the conventions' names, then
+ * checked by the same rules; the original keys never leave the process.
+ */
+import * as C from '../conventions.js';
+
+/** Maps a foreign value onto the conventions' value, or `undefined` to drop it. */
+export type AliasTransform = (value: unknown) => unknown;
+
+/** Where a foreign key's value goes. */
+export interface Alias {
+  readonly target: string;
+  readonly transform?: AliasTransform;
+}
+
+const providerFromAiSdk: AliasTransform = (v) =>
+  typeof v === 'string' ? v.split('.')[0]?.replace(/-/g, '_') : undefined;
+
+const OPENINFERENCE_KINDS: Record<string, string> = {
+  AGENT: C.OPERATION.invokeAgent,
+  TOOL: C.OPERATION.executeTool,
+  LLM: C.OPERATION.chat,
+  RETRIEVER: C.OPERATION.retrieval,
+  EMBEDDING: C.OPERATION.embeddings,
+  CHAIN: C.OPERATION.invokeWorkflow,
+};
+
+const AI_SDK_OPERATIONS: Record<string, string> = {
+  'ai.generateText': C.OPERATION.invokeAgent,
+  'ai.streamText': C.OPERATION.invokeAgent,
+  'ai.generateObject': C.OPERATION.invokeAgent,
+  'ai.streamObject': C.OPERATION.invokeAgent,
+  'ai.generateText.doGenerate': C.OPERATION.chat,
+  'ai.streamText.doStream': C.OPERATION.chat,
+  'ai.generateObject.doGenerate': C.OPERATION.chat,
+  'ai.streamObject.doStream': C.OPERATION.chat,
+  'ai.toolCall': C.OPERATION.executeTool,
+  'ai.embed.doEmbed': C.OPERATION.embeddings,
+  'ai.embedMany.doEmbed': C.OPERATION.embeddings,
+};
+
+const TRACELOOP_KINDS: Record<string, string> = {
+  agent: C.OPERATION.invokeAgent,
+  tool: C.OPERATION.executeTool,
+  workflow: C.OPERATION.invokeWorkflow,
+};
+
+const lookup =
+  (table: Record<string, string>): AliasTransform =>
+  (v) =>
+    typeof v === 'string' ? table[v] : undefined;
+
+/** Foreign key → conventions key. Applied only when the target is not set already. */
+export const ALIASES: ReadonlyMap<string, Alias> = new Map<string, Alias>([
+  ['gen_ai.system', { target: C.ATTR_GEN_AI_PROVIDER_NAME }],
+  ['gen_ai.usage.prompt_tokens', { target: C.ATTR_GEN_AI_USAGE_INPUT_TOKENS }],
+  ['gen_ai.usage.completion_tokens', { target: C.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS }],
+  ['llm.model_name', { target: C.ATTR_GEN_AI_REQUEST_MODEL }],
+  ['llm.provider', { target: C.ATTR_GEN_AI_PROVIDER_NAME }],
+  ['llm.system', { target: C.ATTR_GEN_AI_PROVIDER_NAME }],
+  ['llm.token_count.prompt', { target: C.ATTR_GEN_AI_USAGE_INPUT_TOKENS }],
+  ['llm.token_count.completion', { target: C.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS }],
+  ['llm.token_count.prompt_details.cache_read', { target: C.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS }],
+  ['llm.token_count.prompt_details.cache_write', { target: C.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS }],
+  ['llm.usage.prompt_tokens', { target: C.ATTR_GEN_AI_USAGE_INPUT_TOKENS }],
+  ['llm.usage.completion_tokens', { target: C.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS }],
+  ['tool.name', { target: C.ATTR_GEN_AI_TOOL_NAME }],
+  ['openinference.span.kind', { target: C.ATTR_GEN_AI_OPERATION_NAME, transform: lookup(OPENINFERENCE_KINDS) }],
+  ['traceloop.span.kind', { target: C.ATTR_GEN_AI_OPERATION_NAME, transform: lookup(TRACELOOP_KINDS) }],
+  ['ai.operationId', { target: C.ATTR_GEN_AI_OPERATION_NAME, transform: lookup(AI_SDK_OPERATIONS) }],
+  ['ai.model.id', { target: C.ATTR_GEN_AI_REQUEST_MODEL }],
+  ['ai.model.provider', { target: C.ATTR_GEN_AI_PROVIDER_NAME, transform: providerFromAiSdk }],
+  ['ai.response.model', { target: C.ATTR_GEN_AI_RESPONSE_MODEL }],
+  ['ai.response.finishReason', { target: C.ATTR_GEN_AI_RESPONSE_FINISH_REASONS, transform: (v) => (typeof v === 'string' ? [v] : undefined) }],
+  ['ai.response.msToFirstChunk', { target: C.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, transform: (v) => (typeof v === 'number' ? v / 1000 : undefined) }],
+  ['ai.usage.promptTokens', { target: C.ATTR_GEN_AI_USAGE_INPUT_TOKENS }],
+  ['ai.usage.completionTokens', { target: C.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS }],
+  ['ai.usage.inputTokens', { target: C.ATTR_GEN_AI_USAGE_INPUT_TOKENS }],
+  ['ai.usage.outputTokens', { target: C.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS }],
+  ['ai.usage.cachedInputTokens', { target: C.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS }],
+  ['ai.usage.reasoningTokens', { target: C.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS }],
+  ['ai.toolCall.name', { target: C.ATTR_GEN_AI_TOOL_NAME }],
+]);

@@ -1,0 +1,237 @@
+/**
+ * Builds the filtered copy of a finished span that the allowlist hands on:
+ * name, attributes, events, links, status, resource and scope all pass the
+ * policy or are dropped and counted. The original span is never touched.
+ */
+import type { Attributes, AttributeValue, Link, SpanContext, SpanStatus } from '@opentelemetry/api';
+import { SpanStatusCode } from '@opentelemetry/api';
+import type { InstrumentationScope } from '@opentelemetry/core';
+import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import * as C from '../conventions.js';
+import { ALIASES } from './aliases.js';
+import type { DropCounter } from './drop-counter.js';
+import type { PrivacyPolicy } from './policy.js';
+import { accepts, type AttributeRule } from './rules.js';
+import { isSafeLabel, LABEL_PATTERN } from './sensitive.js';
+
+/** Key under which a dropped span name, event name or status message is counted. */
+export const DROPPED_SPAN_NAME = '(span_name)';
+export const DROPPED_EVENT_NAME = '(event_name)';
+export const DROPPED_STATUS_MESSAGE = '(status_message)';
+export const DROPPED_SCOPE = '(scope)';
+export const DROPPED_TRACE_STATE = '(trace_state)';
+
+const SCHEMA_URL_PATTERN = /^https:\/\/opentelemetry\.io\/schemas\/\d+\.\d+\.\d+$/;
+const MAX_NAME_TOKENS = 3;
+
+/**
+ * True for a span or event name made of at most three safe labels separated
+ * by single spaces, such as `chat gpt-4o` or `POST /v1/chat/completions`.
+ */
+export function isSafeName(name: string): boolean {
+  if (name.length === 0 || name.length > 128) return false;
+  const tokens = name.split(' ');
+  if (tokens.length > MAX_NAME_TOKENS) return false;
+  for (const token of tokens) if (!isSafeLabel(token, LABEL_PATTERN)) return false;
+  return true;
+}
+
+/** A name derived from what survived filtering, for spans whose own name did not. */
+export function deriveSpanName(attributes: Attributes): string {
+  const op = attributes[C.ATTR_GEN_AI_OPERATION_NAME] ?? attributes[C.ATTR_STEP_TYPE];
+  const subject =
+    attributes[C.ATTR_GEN_AI_AGENT_NAME] ??
+    attributes[C.ATTR_GEN_AI_TOOL_NAME] ??
+    attributes[C.ATTR_GEN_AI_REQUEST_MODEL] ??
+    attributes[C.ATTR_STEP_NAME];
+  if (typeof op !== 'string') return C.SPAN_NAME_REDACTED;
+  return typeof subject === 'string' ? `${op} ${subject}` : op;
+}
+
+function ruleFor(map: ReadonlyMap<string, AttributeRule>, key: string): AttributeRule | undefined {
+  return map.get(key);
+}
+
+function acceptsUndeclaredMetadata(key: string, value: AttributeValue | undefined): boolean {
+  return (
+    key.startsWith(C.METADATA_PREFIX) &&
+    (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value)))
+  );
+}
+
+/**
+ * Filters one attribute set. `withAliases` moves foreign keys (OpenInference,
+ * AI SDK…) under the conventions' names first. Returns the kept attributes;
+ * each dropped key is counted in `counter` and in the returned `dropped`.
+ */
+export function filterAttributes(
+  attributes: Attributes,
+  allowed: ReadonlyMap<string, AttributeRule>,
+  counter: DropCounter,
+  withAliases: boolean,
+): { kept: Attributes; dropped: number } {
+  const kept: Attributes = {};
+  let dropped = 0;
+  for (const key in attributes) {
+    const value = attributes[key];
+    const r = ruleFor(allowed, key);
+    if (r !== undefined ? accepts(r, value) : acceptsUndeclaredMetadata(key, value)) {
+      kept[key] = value;
+      continue;
+    }
+    if (withAliases && r === undefined) {
+      const alias = ALIASES.get(key);
+      if (alias && !(alias.target in attributes)) {
+        const mapped = (alias.transform ? alias.transform(value) : value) as AttributeValue | undefined;
+        const targetRule = allowed.get(alias.target);
+        if (mapped !== undefined && targetRule && accepts(targetRule, mapped)) {
+          kept[alias.target] = mapped;
+          continue;
+        }
+      }
+    }
+    counter.add(key);
+    dropped++;
+  }
+  return { kept, dropped };
+}
+
+/** Per-policy caches for the parts that repeat on every span of a provider. */
+export interface FilterCaches {
+  readonly resources: WeakMap<Resource, Resource>;
+  readonly scopes: WeakMap<InstrumentationScope, InstrumentationScope>;
+}
+
+function filterResource(resource: Resource, policy: PrivacyPolicy, counter: DropCounter, caches: FilterCaches): Resource {
+  const cached = caches.resources.get(resource);
+  if (cached) return cached;
+  const { kept } = filterAttributes(resource.attributes, policy.resourceAttributes, counter, false);
+  const filtered = resourceFromAttributes(kept);
+  if (!resource.asyncAttributesPending) caches.resources.set(resource, filtered);
+  return filtered;
+}
+
+function filterScope(scope: InstrumentationScope, counter: DropCounter, caches: FilterCaches): InstrumentationScope {
+  const cached = caches.scopes.get(scope);
+  if (cached) return cached;
+  const name = isSafeLabel(scope.name) ? scope.name : C.SPAN_NAME_REDACTED;
+  const version = scope.version !== undefined && isSafeLabel(scope.version) ? scope.version : undefined;
+  const schemaUrl =
+    scope.schemaUrl !== undefined && SCHEMA_URL_PATTERN.test(scope.schemaUrl) ? scope.schemaUrl : undefined;
+  if (name !== scope.name || version !== scope.version || schemaUrl !== scope.schemaUrl) counter.add(DROPPED_SCOPE);
+  const filtered: InstrumentationScope = { name, version, schemaUrl };
+  caches.scopes.set(scope, filtered);
+  return filtered;
+}
+
+/** Span contexts lose their trace state: it is free-form vendor data. */
+function filterContext(ctx: SpanContext, counter: DropCounter): SpanContext {
+  if (ctx.traceState === undefined) return ctx;
+  counter.add(DROPPED_TRACE_STATE);
+  return { traceId: ctx.traceId, spanId: ctx.spanId, traceFlags: ctx.traceFlags, isRemote: ctx.isRemote };
+}
+
+function filterStatus(status: SpanStatus, counter: DropCounter): { status: SpanStatus; dropped: number } {
+  if (status.message === undefined || status.message === '') return { status: { code: status.code }, dropped: 0 };
+  if (isSafeLabel(status.message, LABEL_PATTERN, 64)) return { status, dropped: 0 };
+  counter.add(DROPPED_STATUS_MESSAGE);
+  return { status: { code: status.code }, dropped: 1 };
+}
+
+/**
+ * Returns a filtered copy of `span`. Throws only on a bug; the caller fails
+ * closed on any throw.
+ */
+export function filterSpan(span: ReadableSpan, policy: PrivacyPolicy, counter: DropCounter, caches: FilterCaches): ReadableSpan {
+  const attrs = filterAttributes(span.attributes, policy.spanAttributes, counter, true);
+  let dropped = attrs.dropped;
+
+  let name = span.name;
+  if (!isSafeName(name)) {
+    name = deriveSpanName(attrs.kept);
+    counter.add(DROPPED_SPAN_NAME);
+    dropped++;
+  }
+
+  const events: TimedEvent[] = [];
+  for (const event of span.events) {
+    let eventName = event.name;
+    if (!isSafeName(eventName)) {
+      eventName = C.EVENT_NAME_REDACTED;
+      counter.add(DROPPED_EVENT_NAME);
+      dropped++;
+    }
+    const kept = event.attributes
+      ? filterAttributes(event.attributes, policy.eventAttributes, counter, false)
+      : undefined;
+    if (kept) dropped += kept.dropped;
+    events.push({ name: eventName, time: event.time, attributes: kept?.kept, droppedAttributesCount: event.droppedAttributesCount });
+  }
+
+  const links: Link[] = [];
+  for (const link of span.links) {
+    const kept = link.attributes ? filterAttributes(link.attributes, policy.spanAttributes, counter, false) : undefined;
+    if (kept) dropped += kept.dropped;
+    links.push({ context: filterContext(link.context, counter), attributes: kept?.kept, droppedAttributesCount: link.droppedAttributesCount });
+  }
+
+  const status = filterStatus(span.status, counter);
+  dropped += status.dropped;
+  if (dropped > 0) {
+    const before = attrs.kept[C.ATTR_PRIVACY_DROPPED];
+    attrs.kept[C.ATTR_PRIVACY_DROPPED] = (typeof before === 'number' ? before : 0) + dropped;
+  }
+
+  const context = filterContext(span.spanContext(), counter);
+  const parent = span.parentSpanContext ? filterContext(span.parentSpanContext, counter) : undefined;
+  return {
+    name,
+    kind: span.kind,
+    spanContext: () => context,
+    parentSpanContext: parent,
+    startTime: span.startTime,
+    endTime: span.endTime,
+    status: status.status,
+    attributes: attrs.kept,
+    links,
+    events,
+    duration: span.duration,
+    ended: span.ended,
+    resource: filterResource(span.resource, policy, counter, caches),
+    instrumentationScope: filterScope(span.instrumentationScope, counter, caches),
+    droppedAttributesCount: span.droppedAttributesCount,
+    droppedEventsCount: span.droppedEventsCount,
+    droppedLinksCount: span.droppedLinksCount,
+  };
+}
+
+/**
+ * The span handed on when filtering itself failed: identity, timing and
+ * status code only. Nothing the span carried can pass through it.
+ */
+export function skeletonSpan(span: ReadableSpan): ReadableSpan {
+  const ctx = span.spanContext();
+  const context: SpanContext = { traceId: ctx.traceId, spanId: ctx.spanId, traceFlags: ctx.traceFlags };
+  const p = span.parentSpanContext;
+  const code = span.status.code === SpanStatusCode.ERROR ? SpanStatusCode.ERROR : SpanStatusCode.UNSET;
+  return {
+    name: C.SPAN_NAME_REDACTED,
+    kind: span.kind,
+    spanContext: () => context,
+    parentSpanContext: p ? { traceId: p.traceId, spanId: p.spanId, traceFlags: p.traceFlags } : undefined,
+    startTime: span.startTime,
+    endTime: span.endTime,
+    status: { code },
+    attributes: {},
+    links: [],
+    events: [],
+    duration: span.duration,
+    ended: true,
+    resource: resourceFromAttributes({}),
+    instrumentationScope: { name: C.SPAN_NAME_REDACTED },
+    droppedAttributesCount: 0,
+    droppedEventsCount: 0,
+    droppedLinksCount: 0,
+  };
+}

@@ -1,0 +1,223 @@
+/**
+ * One agent run: an `invoke_agent` span whose children are its steps. A run
+ * ends as success, failure or partial, with its classified failures.
+ */
+import { context, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { PARALLEL_ORIGIN_KEY, RUN_KEY } from './context-keys.js';
+import * as C from './conventions.js';
+import { assertFailure, classifyError, type Failure } from './failure.js';
+import { inSpan } from './in-span.js';
+import { metadataAttributes, type Metadata } from './metadata.js';
+import { retryStep, type RetryOptions } from './retry.js';
+import { Step, type StepOptions } from './step.js';
+
+/** What identifies a finished run, for feedback and forks. Safe to store and pass around. */
+export interface RunRef {
+  readonly runId: string;
+  readonly traceId: string;
+  readonly spanId: string;
+}
+
+/** @internal What a run needs from its tracer to start forks. */
+export interface RunHost {
+  readonly tracer: Tracer;
+  forkRun<T>(origin: Run, fn: (run: Run) => T): T;
+}
+
+const STEP_TYPES: ReadonlySet<string> = new Set(C.STEP_TYPES);
+
+function stepSpanName(type: C.StepType, name: string, options: StepOptions | undefined): string {
+  switch (type) {
+    case 'model':
+      return `${C.OPERATION.chat} ${options?.model ?? name}`;
+    case 'tool':
+      return `${C.OPERATION.executeTool} ${options?.tool ?? name}`;
+    case 'retrieve':
+      return `${C.OPERATION.retrieval} ${name}`;
+    default:
+      return `${type} ${name}`;
+  }
+}
+
+function stepAttributes(runId: string, type: C.StepType, name: string, o: StepOptions | undefined): Attributes {
+  const a: Attributes = {
+    [C.ATTR_RUN_ID]: runId,
+    [C.ATTR_STEP_TYPE]: type,
+    [C.ATTR_STEP_NAME]: name,
+  };
+  const op = C.STEP_OPERATION[type];
+  if (op !== undefined) a[C.ATTR_GEN_AI_OPERATION_NAME] = op;
+  if (type === 'tool') a[C.ATTR_GEN_AI_TOOL_NAME] = o?.tool ?? name;
+  if (o === undefined) return a;
+  if (o.model !== undefined) a[C.ATTR_GEN_AI_REQUEST_MODEL] = o.model;
+  if (o.provider !== undefined) a[C.ATTR_GEN_AI_PROVIDER_NAME] = o.provider;
+  if (o.dataSource !== undefined) a[C.ATTR_GEN_AI_DATA_SOURCE_ID] = o.dataSource;
+  if (o.attempt !== undefined) a[C.ATTR_STEP_ATTEMPT] = o.attempt;
+  if (o.maxAttempts !== undefined) a[C.ATTR_STEP_MAX_ATTEMPTS] = o.maxAttempts;
+  if (o.metadata !== undefined) Object.assign(a, metadataAttributes(o.metadata));
+  return a;
+}
+
+/** A run being traced. Created by `AgentTracer.run`; ends when its callback settles. */
+export class Run {
+  private explicitStatus: C.RunStatus | undefined;
+  private readonly failures: Failure[] = [];
+  /** Steps that failed and were not superseded by a successful retry. */
+  private handledStepFailures = 0;
+
+  /** @internal The context the run's callback executes in. */
+  readonly context: Context;
+
+  /** @internal Created by `AgentTracer`. */
+  constructor(
+    private readonly host: RunHost,
+    /** The underlying OTel span, for advanced use. */
+    readonly span: Span,
+    /** A random UUID naming this run (`agenttrace.run.id`). */
+    readonly id: string,
+    parent: Context,
+  ) {
+    this.context = trace.setSpan(parent, span).setValue(RUN_KEY, this);
+  }
+
+  /** Identifies this run for `recordFeedback` and links. */
+  get ref(): RunRef {
+    const ctx = this.span.spanContext();
+    return { runId: this.id, traceId: ctx.traceId, spanId: ctx.spanId };
+  }
+
+  /**
+   * Traces one step. `fn` may be sync or async; the step ends when it
+   * returns, throws or rejects, and a thrown error is classified and rethrown.
+   *
+   * @example
+   * const docs = await run.step('retrieve', 'search_kb', async (step) => {
+   *   const hits = await kb.search(query);
+   *   step.setMetadata({ result_count: hits.length });
+   *   return hits;
+   * });
+   */
+  step<T>(type: C.StepType, name: string, fn: (step: Step) => T): T;
+  step<T>(type: C.StepType, name: string, options: StepOptions, fn: (step: Step) => T): T;
+  step<T>(type: C.StepType, name: string, a: StepOptions | ((step: Step) => T), b?: (step: Step) => T): T {
+    const [options, fn] = typeof a === 'function' ? [undefined, a] : [a, b];
+    if (typeof fn !== 'function') throw new TypeError(`run.step fn must be a function (got ${typeof fn})`);
+    const step = this.startStep(type, name, options);
+    const ctx = trace.setSpan(this.stepParentContext(), step.span);
+    return inSpan(ctx, () => fn(step), {
+      onError: (err) => step.failWith(err),
+      onEnd: () => this.endStep(step),
+    });
+  }
+
+  /**
+   * Starts a step that the caller ends with `endStep`, for event-hook style
+   * code where start and end happen in different callbacks.
+   */
+  startStep(type: C.StepType, name: string, options?: StepOptions): Step {
+    if (!STEP_TYPES.has(type))
+      throw new TypeError(`step type must be one of ${C.STEP_TYPES.join(', ')} (got ${JSON.stringify(type)})`);
+    if (typeof name !== 'string' || name.length === 0)
+      throw new TypeError(`step name must be a non-empty string (got ${JSON.stringify(name)})`);
+    const startedAt = performance.now();
+    const span = this.host.tracer.startSpan(
+      stepSpanName(type, name, options),
+      { attributes: stepAttributes(this.id, type, name, options) },
+      this.stepParentContext(),
+    );
+    return new Step(span, type, name, startedAt);
+  }
+
+  /** Ends a step from `startStep`, failed when `error` is given. */
+  endStep(step: Step, error?: unknown): void {
+    if (error !== undefined) step.failWith(error);
+    if (step.failed) this.noteStepFailures(1);
+    step.end();
+  }
+
+  /**
+   * Runs `fn` up to `attempts` times with exponential backoff and jitter,
+   * each attempt its own step span carrying its attempt number. Rethrows the
+   * last error when every attempt failed.
+   */
+  retry<T>(type: C.StepType, name: string, options: RetryOptions, fn: (step: Step, attempt: number) => Promise<T>): Promise<T> {
+    return retryStep(this, type, name, options, fn);
+  }
+
+  /**
+   * Records a classified failure; the run ends as `failure` unless
+   * `setStatus` says otherwise. Throws a `TypeError` for a malformed failure.
+   */
+  recordFailure(failure: Failure): void {
+    assertFailure(failure);
+    this.failures.push(failure);
+    const attributes: Attributes = { [C.ATTR_FAILURE_TYPE]: failure.type, [C.ATTR_FAILURE_CODE]: failure.code };
+    if (failure.step !== undefined) attributes[C.ATTR_FAILURE_STEP] = failure.step;
+    this.span.addEvent(C.EVENT_FAILURE, attributes);
+  }
+
+  /** Sets the run's outcome explicitly. */
+  setStatus(status: C.RunStatus): void {
+    if (!(C.RUN_STATUSES as readonly string[]).includes(status))
+      throw new TypeError(`run status must be one of ${C.RUN_STATUSES.join(', ')} (got ${JSON.stringify(status)})`);
+    this.explicitStatus = status;
+  }
+
+  /** Adds safe metadata to the run span. */
+  setMetadata(metadata: Metadata): void {
+    this.span.setAttributes(metadataAttributes(metadata));
+  }
+
+  /**
+   * Starts a fork: a new run in a trace of its own, linked to this one, as
+   * when a conversation is copied to explore another path.
+   */
+  fork<T>(fn: (run: Run) => T): T {
+    return this.host.forkRun(this, fn);
+  }
+
+  /**
+   * Runs branches concurrently. A run started directly inside a branch is a
+   * `parallel` run linked to this one. Failed branches do not reject: they
+   * make this run `partial` and come back as rejected results.
+   */
+  async parallel<T>(branches: ReadonlyArray<() => Promise<T>>): Promise<PromiseSettledResult<T>[]> {
+    const ctx = this.stepParentContext().setValue(PARALLEL_ORIGIN_KEY, this);
+    const results = await Promise.allSettled(branches.map((branch) => context.with(ctx, branch)));
+    if (results.some((r) => r.status === 'rejected')) this.handledStepFailures++;
+    return results;
+  }
+
+  /** @internal Counts failed steps; a negative count undoes attempts a retry recovered. */
+  noteStepFailures(count: number): void {
+    this.handledStepFailures += count;
+  }
+
+  /** @internal Ends the run span with its status, first failure and outcome. */
+  finish(error: unknown): void {
+    if (error !== undefined) {
+      const f = classifyError(error, undefined);
+      this.recordFailure({ type: f.type, code: f.code, step: f.step });
+    }
+    const status: C.RunStatus =
+      this.explicitStatus ??
+      (error !== undefined || this.failures.length > 0 ? 'failure' : this.handledStepFailures > 0 ? 'partial' : 'success');
+    const attributes: Attributes = { [C.ATTR_RUN_STATUS]: status };
+    const first = this.failures[0];
+    if (first) {
+      attributes[C.ATTR_FAILURE_TYPE] = first.type;
+      attributes[C.ATTR_FAILURE_CODE] = first.code;
+      if (first.step !== undefined) attributes[C.ATTR_FAILURE_STEP] = first.step;
+    }
+    this.span.setAttributes(attributes);
+    this.span.setStatus(status === 'failure' ? { code: SpanStatusCode.ERROR, message: first?.code } : { code: SpanStatusCode.OK });
+    this.span.end();
+  }
+
+  /** @internal Steps nest under the active step of this run, else under the run. */
+  stepParentContext(): Context {
+    const active = context.active();
+    return active.getValue(RUN_KEY) === this ? active : this.context;
+  }
+}
+

@@ -1,0 +1,161 @@
+/**
+ * One step of a run, as a child span: plan, retrieve, tool, model, respond or
+ * other. A step records names, counts and timings, never content.
+ */
+import { SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
+import * as C from './conventions.js';
+import { classifyError, assertFailure, type ClassifiedError, type Failure } from './failure.js';
+import { metadataAttributes, type Metadata } from './metadata.js';
+
+/** Token counts of a model call. Every field is a non-negative integer. */
+export interface Usage {
+  inputTokens?: number;
+  outputTokens?: number;
+  /** Input tokens served from the provider's prompt cache. */
+  cachedInputTokens?: number;
+  /** Input tokens written to the provider's prompt cache. */
+  cacheCreationInputTokens?: number;
+  reasoningTokens?: number;
+}
+
+const USAGE_ATTRIBUTES: ReadonlyArray<[keyof Usage, string]> = [
+  ['inputTokens', C.ATTR_GEN_AI_USAGE_INPUT_TOKENS],
+  ['outputTokens', C.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS],
+  ['cachedInputTokens', C.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS],
+  ['cacheCreationInputTokens', C.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS],
+  ['reasoningTokens', C.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS],
+];
+
+/** Options of a step. All optional. */
+export interface StepOptions {
+  /** Requested model, for model steps (`gen_ai.request.model`). */
+  model?: string;
+  /** Provider, for model steps (`gen_ai.provider.name`), e.g. `openai`. */
+  provider?: string;
+  /** Tool name for tool steps. @default the step name */
+  tool?: string;
+  /** Data source id for retrieve steps (`gen_ai.data_source.id`). */
+  dataSource?: string;
+  /** 1-based attempt number when the step is retried. */
+  attempt?: number;
+  /** Attempts allowed in all. */
+  maxAttempts?: number;
+  /** Safe metadata: numbers, booleans and declared labels. */
+  metadata?: Metadata;
+}
+
+/** A step being traced. Ends when its callback returns, throws or rejects. */
+export class Step {
+  private chunks = 0;
+  private firstChunkAt: number | undefined;
+  private failure: ClassifiedError | undefined;
+
+  /** @internal Created by `Run.step`. */
+  constructor(
+    /** The underlying OTel span, for advanced use. */
+    readonly span: Span,
+    readonly type: C.StepType,
+    readonly name: string,
+    private readonly startedAt: number,
+  ) {}
+
+  /** Adds safe metadata (`agenttrace.meta.<key>`); the allowlist decides what is kept. */
+  setMetadata(metadata: Metadata): this {
+    this.span.setAttributes(metadataAttributes(metadata));
+    return this;
+  }
+
+  /** Records token usage. Throws a `TypeError` naming the field for a bad count. */
+  setUsage(usage: Usage): this {
+    const attributes: Attributes = {};
+    for (const [field, key] of USAGE_ATTRIBUTES) {
+      const value = usage[field];
+      if (value === undefined) continue;
+      if (!Number.isSafeInteger(value) || value < 0)
+        throw new TypeError(`usage.${field} must be a non-negative integer (got ${String(value)})`);
+      attributes[key] = value;
+    }
+    this.span.setAttributes(attributes);
+    return this;
+  }
+
+  /** Records the model that answered (`gen_ai.response.model`) and finish reasons. */
+  setResponse(response: { model?: string; finishReasons?: string[] }): this {
+    if (response.model !== undefined) this.span.setAttribute(C.ATTR_GEN_AI_RESPONSE_MODEL, response.model);
+    if (response.finishReasons) this.span.setAttribute(C.ATTR_GEN_AI_RESPONSE_FINISH_REASONS, response.finishReasons);
+    return this;
+  }
+
+  /** Records an HTTP status the step got (`http.response.status_code`). */
+  setHttpStatus(status: number): this {
+    this.span.setAttribute(C.ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+    return this;
+  }
+
+  /**
+   * Marks one streamed chunk. The first sets time to first chunk
+   * (`gen_ai.response.time_to_first_chunk`, seconds); the count is written at end.
+   */
+  chunk(): void {
+    if (this.firstChunkAt === undefined) {
+      this.firstChunkAt = performance.now();
+      this.span.setAttribute(C.ATTR_GEN_AI_REQUEST_STREAM, true);
+      this.span.setAttribute(C.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, (this.firstChunkAt - this.startedAt) / 1000);
+    }
+    this.chunks++;
+  }
+
+  /**
+   * Passes a stream through, marking each chunk. Chunks are not looked at.
+   *
+   * @example
+   * for await (const part of step.trackStream(provider.stream(request))) ui.write(part);
+   */
+  async *trackStream<T>(stream: AsyncIterable<T>): AsyncGenerator<T, void, undefined> {
+    for await (const part of stream) {
+      this.chunk();
+      yield part;
+    }
+  }
+
+  /**
+   * Marks the step failed with an explicit classification, without throwing.
+   * Throws a `TypeError` naming the field for a malformed failure.
+   */
+  recordFailure(failure: Omit<Failure, 'step'>): this {
+    assertFailure(failure);
+    this.fail({ ...failure, step: this.name, errorType: failure.code });
+    return this;
+  }
+
+  /** The failure recorded on this step, if any. */
+  get failed(): ClassifiedError | undefined {
+    return this.failure;
+  }
+
+  /** @internal Marks the step failed from an error that escaped it. */
+  failWith(err: unknown): ClassifiedError {
+    const failure = classifyError(err, this.type, this.name);
+    this.fail(failure);
+    return failure;
+  }
+
+  private fail(failure: ClassifiedError): void {
+    this.failure ??= failure;
+    const attributes: Attributes = {
+      [C.ATTR_FAILURE_TYPE]: failure.type,
+      [C.ATTR_FAILURE_CODE]: failure.code,
+      [C.ATTR_ERROR_TYPE]: failure.errorType,
+    };
+    if (failure.httpStatus !== undefined) attributes[C.ATTR_HTTP_RESPONSE_STATUS_CODE] = failure.httpStatus;
+    this.span.setAttributes(attributes);
+    this.span.addEvent('exception', { [C.ATTR_EXCEPTION_TYPE]: failure.errorType });
+    this.span.setStatus({ code: SpanStatusCode.ERROR, message: failure.code });
+  }
+
+  /** @internal Ends the span. */
+  end(): void {
+    if (this.chunks > 0) this.span.setAttribute(C.ATTR_STREAM_CHUNKS, this.chunks);
+    this.span.end();
+  }
+}
