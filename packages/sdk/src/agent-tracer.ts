@@ -53,7 +53,9 @@ export interface FeedbackOptions {
 function label(field: string, value: string | undefined, required: boolean): void {
   if (value === undefined && !required) return;
   if (typeof value !== 'string' || !isSafeLabel(value))
-    throw new TypeError(`${field} must be a label of letters, digits and _.:/@- up to 128 characters (got ${JSON.stringify(value)})`);
+    throw new TypeError(
+      `${field} must be a label of letters, digits and _.:/@- up to 128 characters (got ${JSON.stringify(value)})`,
+    );
 }
 
 /**
@@ -76,7 +78,10 @@ export class AgentTracer implements RunHost {
     label('agentVersion', options.agentVersion, false);
     this.agentName = options.agentName;
     this.agentVersion = options.agentVersion;
-    this.tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer('@agenttrace/sdk', VERSION);
+    this.tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(
+      '@agenttrace/sdk',
+      VERSION,
+    );
   }
 
   /**
@@ -89,11 +94,13 @@ export class AgentTracer implements RunHost {
   run<T>(options: RunOptions, fn: (run: Run) => T): T;
   run<T>(a: RunOptions | ((run: Run) => T), b?: (run: Run) => T): T {
     const [options, fn] = typeof a === 'function' ? [{}, a] : [a, b];
-    if (typeof fn !== 'function') throw new TypeError(`tracer.run fn must be a function (got ${typeof fn})`);
+    if (typeof fn !== 'function')
+      throw new TypeError(`tracer.run fn must be a function (got ${typeof fn})`);
     const active = context.active();
     const parentRun = active.getValue(RUN_KEY) as Run | undefined;
     const parallelOrigin = active.getValue(PARALLEL_ORIGIN_KEY) as Run | undefined;
-    const originRun = parallelOrigin !== undefined && parallelOrigin === parentRun ? parallelOrigin : undefined;
+    const originRun =
+      parallelOrigin !== undefined && parallelOrigin === parentRun ? parallelOrigin : undefined;
     const origin: C.RunOrigin = originRun ? 'parallel' : parentRun ? 'nested' : 'root';
     return this.startRun(options, active, origin, parentRun, originRun, fn);
   }
@@ -119,8 +126,10 @@ export class AgentTracer implements RunHost {
       [C.ATTR_GEN_AI_EVALUATION_SCORE_VALUE]: value,
       [C.ATTR_FEEDBACK_RUN_ID]: run.runId,
     };
-    if (this.agentVersion !== undefined) attributes[C.ATTR_GEN_AI_AGENT_VERSION] = this.agentVersion;
-    if (options.label !== undefined) attributes[C.ATTR_GEN_AI_EVALUATION_SCORE_LABEL] = options.label;
+    if (this.agentVersion !== undefined)
+      attributes[C.ATTR_GEN_AI_AGENT_VERSION] = this.agentVersion;
+    if (options.label !== undefined)
+      attributes[C.ATTR_GEN_AI_EVALUATION_SCORE_LABEL] = options.label;
     const span = this.tracer.startSpan(
       `${C.SPAN_NAME_FEEDBACK} ${metric}`,
       {
@@ -142,7 +151,11 @@ export class AgentTracer implements RunHost {
     fn: (run: Run) => T,
   ): T {
     label('variant', options.variant, false);
-    label('promptTemplate.name', options.promptTemplate?.name, options.promptTemplate !== undefined);
+    label(
+      'promptTemplate.name',
+      options.promptTemplate?.name,
+      options.promptTemplate !== undefined,
+    );
     label('promptTemplate.version', options.promptTemplate?.version, false);
     const id = randomUUID();
     const attributes: Attributes = {
@@ -151,13 +164,15 @@ export class AgentTracer implements RunHost {
       [C.ATTR_RUN_ID]: id,
       [C.ATTR_RUN_ORIGIN]: origin,
     };
-    if (this.agentVersion !== undefined) attributes[C.ATTR_GEN_AI_AGENT_VERSION] = this.agentVersion;
+    if (this.agentVersion !== undefined)
+      attributes[C.ATTR_GEN_AI_AGENT_VERSION] = this.agentVersion;
     if (parentRun) attributes[C.ATTR_RUN_PARENT_ID] = parentRun.id;
     if (originRun) attributes[C.ATTR_RUN_ORIGIN_ID] = originRun.id;
     if (options.variant !== undefined) attributes[C.ATTR_VARIANT] = options.variant;
     if (options.promptTemplate) {
       attributes[C.ATTR_PROMPT_TEMPLATE] = options.promptTemplate.name;
-      if (options.promptTemplate.version !== undefined) attributes[C.ATTR_PROMPT_VERSION] = options.promptTemplate.version;
+      if (options.promptTemplate.version !== undefined)
+        attributes[C.ATTR_PROMPT_VERSION] = options.promptTemplate.version;
     }
     if (options.metadata) Object.assign(attributes, metadataAttributes(options.metadata));
     const links = [...(options.links ?? [])];

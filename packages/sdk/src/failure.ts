@@ -32,7 +32,10 @@ export interface ClassifiedError extends Failure {
 export class AgentFailureError extends Error {
   override readonly name = 'AgentFailureError';
   readonly failure: Failure;
-  constructor(failure: Omit<Failure, 'step'>, message = `${failure.type} failure: ${failure.code}`) {
+  constructor(
+    failure: Omit<Failure, 'step'>,
+    message = `${failure.type} failure: ${failure.code}`,
+  ) {
     super(message);
     assertFailure(failure);
     this.failure = failure;
@@ -40,17 +43,26 @@ export class AgentFailureError extends Error {
 }
 
 /** Throws a `TypeError` naming the field when a failure is malformed. */
-export function assertFailure(failure: { type: unknown; code: unknown }): asserts failure is Failure {
+export function assertFailure(failure: {
+  type: unknown;
+  code: unknown;
+}): asserts failure is Failure {
   if (!(C.FAILURE_TYPES as readonly unknown[]).includes(failure.type))
-    throw new TypeError(`failure.type must be one of ${C.FAILURE_TYPES.join(', ')} (got ${JSON.stringify(failure.type)})`);
+    throw new TypeError(
+      `failure.type must be one of ${C.FAILURE_TYPES.join(', ')} (got ${JSON.stringify(failure.type)})`,
+    );
   if (typeof failure.code !== 'string' || !isSafeLabel(failure.code, undefined, 64))
-    throw new TypeError(`failure.code must be a label of letters, digits and _.:/@- up to 64 characters (got ${JSON.stringify(failure.code)})`);
+    throw new TypeError(
+      `failure.code must be a label of letters, digits and _.:/@- up to 64 characters (got ${JSON.stringify(failure.code)})`,
+    );
 }
 
 const classified = new WeakMap<object, ClassifiedError>();
 
 function prop(err: unknown, key: string): unknown {
-  return typeof err === 'object' && err !== null ? (err as Record<string, unknown>)[key] : undefined;
+  return typeof err === 'object' && err !== null
+    ? (err as Record<string, unknown>)[key]
+    : undefined;
 }
 
 function httpStatusOf(err: unknown): number | undefined {
@@ -74,7 +86,8 @@ function codeOf(err: unknown, name: string, status: number | undefined): C.Failu
   if (/zod|schema|validation|syntaxerror|json/.test(text)) return 'schema_invalid';
   if (/context_length|contextlength|context_window/.test(text)) return 'context_length';
   if (/content_filter|contentfilter|safety/.test(text)) return 'content_filter';
-  if (/econnrefused|econnreset|enotfound|eai_again|network|fetcherror|socket/.test(text)) return 'network';
+  if (/econnrefused|econnreset|enotfound|eai_again|network|fetcherror|socket/.test(text))
+    return 'network';
   if (status !== undefined && status >= 400) return 'invalid_request';
   return 'error';
 }
@@ -84,13 +97,18 @@ function codeOf(err: unknown, name: string, status: number | undefined): C.Failu
  * `undefined`). The same error object is classified once: a run that sees a
  * step's error again gets the step's classification.
  */
-export function classifyError(err: unknown, stepType: C.StepType | undefined, step?: string): ClassifiedError {
+export function classifyError(
+  err: unknown,
+  stepType: C.StepType | undefined,
+  step?: string,
+): ClassifiedError {
   if (typeof err === 'object' && err !== null) {
     const known = classified.get(err);
     if (known) return known;
   }
   const rawName = prop(err, 'name');
-  const name = typeof rawName === 'string' && isSafeLabel(rawName, undefined, 64) ? rawName : 'Error';
+  const name =
+    typeof rawName === 'string' && isSafeLabel(rawName, undefined, 64) ? rawName : 'Error';
   const httpStatus = httpStatusOf(err);
   const explicit = err instanceof AgentFailureError ? err.failure : undefined;
   const result: ClassifiedError = {

@@ -16,8 +16,16 @@ export type { Failure, ClassifiedError } from './failure.js';
 export { createAgentHooks } from './hooks.js';
 export type { AgentHooks, AgentHooksOptions, LlmResponseLike } from './hooks.js';
 export { AllowlistSpanProcessor } from './privacy/allowlist-span-processor.js';
-export type { AllowlistSpanProcessorOptions, AllowlistStats } from './privacy/allowlist-span-processor.js';
-export { createPrivacyPolicy, isForbiddenKey, FORBIDDEN_KEYS, FORBIDDEN_PREFIXES } from './privacy/policy.js';
+export type {
+  AllowlistSpanProcessorOptions,
+  AllowlistStats,
+} from './privacy/allowlist-span-processor.js';
+export {
+  createPrivacyPolicy,
+  isForbiddenKey,
+  FORBIDDEN_KEYS,
+  FORBIDDEN_PREFIXES,
+} from './privacy/policy.js';
 export type { PrivacyPolicy, PrivacyPolicyOptions } from './privacy/policy.js';
 export { rule } from './privacy/rules.js';
 export type { AttributeRule } from './privacy/rules.js';

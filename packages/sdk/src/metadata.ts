@@ -19,7 +19,9 @@ export function metadataAttributes(metadata: Metadata): Attributes {
     let name = prefixed.get(key);
     if (name === undefined) {
       if (!KEY_PATTERN.test(key))
-        throw new TypeError(`metadata key must be snake_case letters, digits and _ up to 64 characters (got ${JSON.stringify(key)})`);
+        throw new TypeError(
+          `metadata key must be snake_case letters, digits and _ up to 64 characters (got ${JSON.stringify(key)})`,
+        );
       name = METADATA_PREFIX + key;
       if (prefixed.size < 1024) prefixed.set(key, name);
     }

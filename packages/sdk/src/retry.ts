@@ -52,8 +52,15 @@ export async function retryStep<T>(
   options: RetryOptions,
   fn: (step: Step, attempt: number) => Promise<T>,
 ): Promise<T> {
-  const { attempts = DEFAULT_RETRY_ATTEMPTS, initialDelayMs = DEFAULT_RETRY_INITIAL_DELAY_MS, backoff = DEFAULT_RETRY_BACKOFF,
-    maxDelayMs = DEFAULT_RETRY_MAX_DELAY_MS, jitter = true, retryOn, ...stepOptions } = options;
+  const {
+    attempts = DEFAULT_RETRY_ATTEMPTS,
+    initialDelayMs = DEFAULT_RETRY_INITIAL_DELAY_MS,
+    backoff = DEFAULT_RETRY_BACKOFF,
+    maxDelayMs = DEFAULT_RETRY_MAX_DELAY_MS,
+    jitter = true,
+    retryOn,
+    ...stepOptions
+  } = options;
   const maxAttempts = positiveInteger('attempts', attempts);
   let delay = nonNegative('initialDelayMs', initialDelayMs);
   nonNegative('backoff', backoff);
@@ -63,14 +70,18 @@ export async function retryStep<T>(
   for (let attempt = 1; ; attempt++) {
     const step = run.startStep(type, name, { ...stepOptions, attempt, maxAttempts });
     try {
-      const value = await context.with(trace.setSpan(run.stepParentContext(), step.span), () => fn(step, attempt));
+      const value = await context.with(trace.setSpan(run.stepParentContext(), step.span), () =>
+        fn(step, attempt),
+      );
       run.endStep(step);
       run.noteStepFailures(-failedAttempts);
       return value;
     } catch (err) {
       failedAttempts++;
       const again = attempt < maxAttempts && (retryOn ? retryOn(err, attempt) : true);
-      const wait = again ? Math.round(Math.min(delay, maxDelayMs) * (jitter ? 0.5 + Math.random() / 2 : 1)) : 0;
+      const wait = again
+        ? Math.round(Math.min(delay, maxDelayMs) * (jitter ? 0.5 + Math.random() / 2 : 1))
+        : 0;
       if (again) step.span.setAttribute(C.ATTR_STEP_RETRY_DELAY_MS, wait);
       run.endStep(step, err);
       if (!again) throw err;

@@ -2,7 +2,15 @@
  * One agent run: an `invoke_agent` span whose children are its steps. A run
  * ends as success, failure or partial, with its classified failures.
  */
-import { context, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import { PARALLEL_ORIGIN_KEY, RUN_KEY } from './context-keys.js';
 import * as C from './conventions.js';
 import { assertFailure, classifyError, type Failure } from './failure.js';
@@ -39,7 +47,12 @@ function stepSpanName(type: C.StepType, name: string, options: StepOptions | und
   }
 }
 
-function stepAttributes(runId: string, type: C.StepType, name: string, o: StepOptions | undefined): Attributes {
+function stepAttributes(
+  runId: string,
+  type: C.StepType,
+  name: string,
+  o: StepOptions | undefined,
+): Attributes {
   const a: Attributes = {
     [C.ATTR_RUN_ID]: runId,
     [C.ATTR_STEP_TYPE]: type,
@@ -99,9 +112,15 @@ export class Run {
    */
   step<T>(type: C.StepType, name: string, fn: (step: Step) => T): T;
   step<T>(type: C.StepType, name: string, options: StepOptions, fn: (step: Step) => T): T;
-  step<T>(type: C.StepType, name: string, a: StepOptions | ((step: Step) => T), b?: (step: Step) => T): T {
+  step<T>(
+    type: C.StepType,
+    name: string,
+    a: StepOptions | ((step: Step) => T),
+    b?: (step: Step) => T,
+  ): T {
     const [options, fn] = typeof a === 'function' ? [undefined, a] : [a, b];
-    if (typeof fn !== 'function') throw new TypeError(`run.step fn must be a function (got ${typeof fn})`);
+    if (typeof fn !== 'function')
+      throw new TypeError(`run.step fn must be a function (got ${typeof fn})`);
     const step = this.startStep(type, name, options);
     const ctx = trace.setSpan(this.stepParentContext(), step.span);
     return inSpan(ctx, () => fn(step), {
@@ -116,7 +135,9 @@ export class Run {
    */
   startStep(type: C.StepType, name: string, options?: StepOptions): Step {
     if (!STEP_TYPES.has(type))
-      throw new TypeError(`step type must be one of ${C.STEP_TYPES.join(', ')} (got ${JSON.stringify(type)})`);
+      throw new TypeError(
+        `step type must be one of ${C.STEP_TYPES.join(', ')} (got ${JSON.stringify(type)})`,
+      );
     if (typeof name !== 'string' || name.length === 0)
       throw new TypeError(`step name must be a non-empty string (got ${JSON.stringify(name)})`);
     const startedAt = performance.now();
@@ -140,7 +161,12 @@ export class Run {
    * each attempt its own step span carrying its attempt number. Rethrows the
    * last error when every attempt failed.
    */
-  retry<T>(type: C.StepType, name: string, options: RetryOptions, fn: (step: Step, attempt: number) => Promise<T>): Promise<T> {
+  retry<T>(
+    type: C.StepType,
+    name: string,
+    options: RetryOptions,
+    fn: (step: Step, attempt: number) => Promise<T>,
+  ): Promise<T> {
     return retryStep(this, type, name, options, fn);
   }
 
@@ -151,7 +177,10 @@ export class Run {
   recordFailure(failure: Failure): void {
     assertFailure(failure);
     this.failures.push(failure);
-    const attributes: Attributes = { [C.ATTR_FAILURE_TYPE]: failure.type, [C.ATTR_FAILURE_CODE]: failure.code };
+    const attributes: Attributes = {
+      [C.ATTR_FAILURE_TYPE]: failure.type,
+      [C.ATTR_FAILURE_CODE]: failure.code,
+    };
     if (failure.step !== undefined) attributes[C.ATTR_FAILURE_STEP] = failure.step;
     this.span.addEvent(C.EVENT_FAILURE, attributes);
   }
@@ -159,7 +188,9 @@ export class Run {
   /** Sets the run's outcome explicitly. */
   setStatus(status: C.RunStatus): void {
     if (!(C.RUN_STATUSES as readonly string[]).includes(status))
-      throw new TypeError(`run status must be one of ${C.RUN_STATUSES.join(', ')} (got ${JSON.stringify(status)})`);
+      throw new TypeError(
+        `run status must be one of ${C.RUN_STATUSES.join(', ')} (got ${JSON.stringify(status)})`,
+      );
     this.explicitStatus = status;
   }
 
@@ -201,7 +232,11 @@ export class Run {
     }
     const status: C.RunStatus =
       this.explicitStatus ??
-      (error !== undefined || this.failures.length > 0 ? 'failure' : this.handledStepFailures > 0 ? 'partial' : 'success');
+      (error !== undefined || this.failures.length > 0
+        ? 'failure'
+        : this.handledStepFailures > 0
+          ? 'partial'
+          : 'success');
     const attributes: Attributes = { [C.ATTR_RUN_STATUS]: status };
     const first = this.failures[0];
     if (first) {
@@ -210,7 +245,11 @@ export class Run {
       if (first.step !== undefined) attributes[C.ATTR_FAILURE_STEP] = first.step;
     }
     this.span.setAttributes(attributes);
-    this.span.setStatus(status === 'failure' ? { code: SpanStatusCode.ERROR, message: first?.code } : { code: SpanStatusCode.OK });
+    this.span.setStatus(
+      status === 'failure'
+        ? { code: SpanStatusCode.ERROR, message: first?.code }
+        : { code: SpanStatusCode.OK },
+    );
     this.span.end();
   }
 
@@ -220,4 +259,3 @@ export class Run {
     return active.getValue(RUN_KEY) === this ? active : this.context;
   }
 }
-

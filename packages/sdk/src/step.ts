@@ -81,8 +81,10 @@ export class Step {
 
   /** Records the model that answered (`gen_ai.response.model`) and finish reasons. */
   setResponse(response: { model?: string; finishReasons?: string[] }): this {
-    if (response.model !== undefined) this.span.setAttribute(C.ATTR_GEN_AI_RESPONSE_MODEL, response.model);
-    if (response.finishReasons) this.span.setAttribute(C.ATTR_GEN_AI_RESPONSE_FINISH_REASONS, response.finishReasons);
+    if (response.model !== undefined)
+      this.span.setAttribute(C.ATTR_GEN_AI_RESPONSE_MODEL, response.model);
+    if (response.finishReasons)
+      this.span.setAttribute(C.ATTR_GEN_AI_RESPONSE_FINISH_REASONS, response.finishReasons);
     return this;
   }
 
@@ -100,7 +102,10 @@ export class Step {
     if (this.firstChunkAt === undefined) {
       this.firstChunkAt = performance.now();
       this.span.setAttribute(C.ATTR_GEN_AI_REQUEST_STREAM, true);
-      this.span.setAttribute(C.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, (this.firstChunkAt - this.startedAt) / 1000);
+      this.span.setAttribute(
+        C.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
+        (this.firstChunkAt - this.startedAt) / 1000,
+      );
     }
     this.chunks++;
   }
@@ -147,7 +152,8 @@ export class Step {
       [C.ATTR_FAILURE_CODE]: failure.code,
       [C.ATTR_ERROR_TYPE]: failure.errorType,
     };
-    if (failure.httpStatus !== undefined) attributes[C.ATTR_HTTP_RESPONSE_STATUS_CODE] = failure.httpStatus;
+    if (failure.httpStatus !== undefined)
+      attributes[C.ATTR_HTTP_RESPONSE_STATUS_CODE] = failure.httpStatus;
     this.span.setAttributes(attributes);
     this.span.addEvent('exception', { [C.ATTR_EXCEPTION_TYPE]: failure.errorType });
     this.span.setStatus({ code: SpanStatusCode.ERROR, message: failure.code });

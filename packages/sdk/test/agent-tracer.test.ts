@@ -11,10 +11,13 @@ describe('AgentTracer', () => {
       const p = createPipeline();
       const tracer = p.agent('support', { agentVersion: '1.2.0' });
 
-      const result = await tracer.run({ variant: 'b', promptTemplate: { name: 'triage', version: 'v3' } }, async (run) => {
-        expect(run.id).toMatch(/^[0-9a-f-]{36}$/);
-        return 42;
-      });
+      const result = await tracer.run(
+        { variant: 'b', promptTemplate: { name: 'triage', version: 'v3' } },
+        async (run) => {
+          expect(run.id).toMatch(/^[0-9a-f-]{36}$/);
+          return 42;
+        },
+      );
 
       expect(result).toBe(42);
       const run = p.byName('invoke_agent support');
@@ -50,7 +53,9 @@ describe('AgentTracer', () => {
       const p = createPipeline();
       await p.agent('a').run(async (run) => {
         await run.step('plan', 'analyze_query', async () => undefined);
-        await run.step('retrieve', 'search_kb', { dataSource: 'kb_main' }, async (s) => s.setMetadata({ result_count: 10 }));
+        await run.step('retrieve', 'search_kb', { dataSource: 'kb_main' }, async (s) =>
+          s.setMetadata({ result_count: 10 }),
+        );
         await run.step('tool', 'call_api', { tool: 'orders_api' }, async () => undefined);
         await run.step('model', 'answer', { model: 'gpt-4o', provider: 'openai' }, async (s) => {
           s.setUsage({ inputTokens: 120, outputTokens: 30, cachedInputTokens: 100 });
@@ -77,9 +82,17 @@ describe('AgentTracer', () => {
       }
       expect(steps.map((s) => s.attributes[C.ATTR_STEP_TYPE])).toEqual([...C.STEP_TYPES]);
       expect(steps.map((s) => s.attributes[C.ATTR_GEN_AI_OPERATION_NAME])).toEqual([
-        undefined, 'retrieval', 'execute_tool', 'chat', undefined, undefined,
+        undefined,
+        'retrieval',
+        'execute_tool',
+        'chat',
+        undefined,
+        undefined,
       ]);
-      expect(steps[1]!.attributes).toMatchObject({ [C.ATTR_GEN_AI_DATA_SOURCE_ID]: 'kb_main', 'agenttrace.meta.result_count': 10 });
+      expect(steps[1]!.attributes).toMatchObject({
+        [C.ATTR_GEN_AI_DATA_SOURCE_ID]: 'kb_main',
+        'agenttrace.meta.result_count': 10,
+      });
       expect(steps[2]!.attributes[C.ATTR_GEN_AI_TOOL_NAME]).toBe('orders_api');
       expect(steps[3]!.attributes).toMatchObject({
         [C.ATTR_GEN_AI_REQUEST_MODEL]: 'gpt-4o',
@@ -99,15 +112,21 @@ describe('AgentTracer', () => {
           await run.step('model', 'inner', async () => undefined);
         });
       });
-      expect(p.byName('chat inner').parentSpanContext?.spanId).toBe(spanId(p.byName('execute_tool outer')));
+      expect(p.byName('chat inner').parentSpanContext?.spanId).toBe(
+        spanId(p.byName('execute_tool outer')),
+      );
     });
 
     it('rejects an unknown step type and bad usage, naming the field and value', async () => {
       const p = createPipeline();
       await p.agent('a').run(async (run) => {
-        expect(() => run.step('think' as never, 'x', () => 1)).toThrow(/step type must be one of plan, .* \(got "think"\)/);
+        expect(() => run.step('think' as never, 'x', () => 1)).toThrow(
+          /step type must be one of plan, .* \(got "think"\)/,
+        );
         await run.step('model', 'm', async (s) => {
-          expect(() => s.setUsage({ inputTokens: -3 })).toThrow('usage.inputTokens must be a non-negative integer (got -3)');
+          expect(() => s.setUsage({ inputTokens: -3 })).toThrow(
+            'usage.inputTokens must be a non-negative integer (got -3)',
+          );
         });
       });
     });
@@ -139,7 +158,9 @@ describe('AgentTracer', () => {
   describe('errors', () => {
     it('ends the step and run on a sync throw, classifies it and rethrows', () => {
       const p = createPipeline();
-      const boom = Object.assign(new Error('the customer jane@example.com was not found'), { name: 'TimeoutError' });
+      const boom = Object.assign(new Error('the customer jane@example.com was not found'), {
+        name: 'TimeoutError',
+      });
       expect(() =>
         p.agent('a').run((run) =>
           run.step('tool', 'lookup', () => {
@@ -151,8 +172,14 @@ describe('AgentTracer', () => {
       const run = p.byName('invoke_agent a');
       expect(step.ended && run.ended).toBe(true);
       expect(step.status).toEqual({ code: SpanStatusCode.ERROR, message: 'timeout' });
-      expect(step.attributes).toMatchObject({ [C.ATTR_FAILURE_TYPE]: 'tool', [C.ATTR_FAILURE_CODE]: 'timeout', [C.ATTR_ERROR_TYPE]: 'TimeoutError' });
-      expect(step.events.map((e) => e.attributes)).toEqual([{ [C.ATTR_EXCEPTION_TYPE]: 'TimeoutError' }]);
+      expect(step.attributes).toMatchObject({
+        [C.ATTR_FAILURE_TYPE]: 'tool',
+        [C.ATTR_FAILURE_CODE]: 'timeout',
+        [C.ATTR_ERROR_TYPE]: 'TimeoutError',
+      });
+      expect(step.events.map((e) => e.attributes)).toEqual([
+        { [C.ATTR_EXCEPTION_TYPE]: 'TimeoutError' },
+      ]);
       expect(run.attributes).toMatchObject({
         [C.ATTR_RUN_STATUS]: 'failure',
         [C.ATTR_FAILURE_TYPE]: 'tool',
@@ -160,7 +187,9 @@ describe('AgentTracer', () => {
         [C.ATTR_FAILURE_STEP]: 'lookup',
       });
       expect(run.status.code).toBe(SpanStatusCode.ERROR);
-      expect(JSON.stringify([step, run].map((s) => [s.attributes, s.events, s.status]))).not.toContain('jane');
+      expect(
+        JSON.stringify([step, run].map((s) => [s.attributes, s.events, s.status])),
+      ).not.toContain('jane');
     });
 
     it('ends spans on an async rejection and classifies HTTP 429 from a model as rate_limited', async () => {
@@ -191,13 +220,17 @@ describe('AgentTracer', () => {
           }),
         ),
       ).rejects.toThrow(AgentFailureError);
-      expect(p.byName('invoke_agent a').attributes).toMatchObject({ [C.ATTR_FAILURE_CODE]: 'empty_retrieval' });
+      expect(p.byName('invoke_agent a').attributes).toMatchObject({
+        [C.ATTR_FAILURE_CODE]: 'empty_retrieval',
+      });
     });
 
     it('marks a run partial when a step failed but the run recovered', async () => {
       const p = createPipeline();
       await p.agent('a').run(async (run) => {
-        await run.step('tool', 'optional', async () => Promise.reject(new Error('x'))).catch(() => undefined);
+        await run
+          .step('tool', 'optional', async () => Promise.reject(new Error('x')))
+          .catch(() => undefined);
       });
       expect(p.byName('invoke_agent a').attributes[C.ATTR_RUN_STATUS]).toBe('partial');
     });
@@ -207,14 +240,20 @@ describe('AgentTracer', () => {
       await p.agent('a').run(async (run) => {
         run.recordFailure({ type: 'orchestration', code: 'max_iterations' });
         run.recordFailure({ type: 'tool', code: 'schema_invalid', step: 'parse' });
-        expect(() => run.recordFailure({ type: 'cosmic' as never, code: 'x' })).toThrow(/failure.type must be one of .*"cosmic"/);
+        expect(() => run.recordFailure({ type: 'cosmic' as never, code: 'x' })).toThrow(
+          /failure.type must be one of .*"cosmic"/,
+        );
       });
       const run = p.byName('invoke_agent a');
-      expect(run.attributes).toMatchObject({ [C.ATTR_RUN_STATUS]: 'failure', [C.ATTR_FAILURE_CODE]: 'max_iterations' });
-      expect(run.events.filter((e) => e.name === C.EVENT_FAILURE).map((e) => e.attributes?.[C.ATTR_FAILURE_CODE])).toEqual([
-        'max_iterations',
-        'schema_invalid',
-      ]);
+      expect(run.attributes).toMatchObject({
+        [C.ATTR_RUN_STATUS]: 'failure',
+        [C.ATTR_FAILURE_CODE]: 'max_iterations',
+      });
+      expect(
+        run.events
+          .filter((e) => e.name === C.EVENT_FAILURE)
+          .map((e) => e.attributes?.[C.ATTR_FAILURE_CODE]),
+      ).toEqual(['max_iterations', 'schema_invalid']);
     });
   });
 
@@ -223,18 +262,27 @@ describe('AgentTracer', () => {
       const p = createPipeline();
       let calls = 0;
       const value = await p.agent('a').run((run) =>
-        run.retry('tool', 'call_api', { attempts: 3, initialDelayMs: 1 }, async (_step, attempt) => {
-          calls++;
-          if (attempt < 3) throw Object.assign(new Error('busy'), { status: 503 });
-          return 'ok';
-        }),
+        run.retry(
+          'tool',
+          'call_api',
+          { attempts: 3, initialDelayMs: 1 },
+          async (_step, attempt) => {
+            calls++;
+            if (attempt < 3) throw Object.assign(new Error('busy'), { status: 503 });
+            return 'ok';
+          },
+        ),
       );
       expect(value).toBe('ok');
       expect(calls).toBe(3);
       const attempts = p.spans().filter((s) => s.name === 'execute_tool call_api');
       expect(attempts.map((s) => s.attributes[C.ATTR_STEP_ATTEMPT])).toEqual([1, 2, 3]);
       expect(attempts.map((s) => s.attributes[C.ATTR_STEP_MAX_ATTEMPTS])).toEqual([3, 3, 3]);
-      expect(attempts.map((s) => s.status.code)).toEqual([SpanStatusCode.ERROR, SpanStatusCode.ERROR, SpanStatusCode.UNSET]);
+      expect(attempts.map((s) => s.status.code)).toEqual([
+        SpanStatusCode.ERROR,
+        SpanStatusCode.ERROR,
+        SpanStatusCode.UNSET,
+      ]);
       expect(attempts[0]!.attributes[C.ATTR_FAILURE_CODE]).toBe('unavailable');
       expect(typeof attempts[0]!.attributes[C.ATTR_STEP_RETRY_DELAY_MS]).toBe('number');
       expect(attempts[2]!.attributes[C.ATTR_STEP_RETRY_DELAY_MS]).toBeUndefined();
@@ -253,19 +301,29 @@ describe('AgentTracer', () => {
       expect(p.spans().filter((s) => s.name === 'execute_tool flaky')).toHaveLength(2);
       await expect(
         p.agent('b').run((run) =>
-          run.retry('tool', 'fatal', { attempts: 5, initialDelayMs: 1, retryOn: () => false }, async () => {
-            throw new Error('no');
-          }),
+          run.retry(
+            'tool',
+            'fatal',
+            { attempts: 5, initialDelayMs: 1, retryOn: () => false },
+            async () => {
+              throw new Error('no');
+            },
+          ),
         ),
       ).rejects.toThrow('no');
       expect(p.spans().filter((s) => s.name === 'execute_tool fatal')).toHaveLength(1);
-      expect(p.byName('invoke_agent a').attributes).toMatchObject({ [C.ATTR_FAILURE_CODE]: 'timeout', [C.ATTR_FAILURE_TYPE]: 'tool' });
+      expect(p.byName('invoke_agent a').attributes).toMatchObject({
+        [C.ATTR_FAILURE_CODE]: 'timeout',
+        [C.ATTR_FAILURE_TYPE]: 'tool',
+      });
     });
 
     it('rejects bad retry options, naming the field', async () => {
       const p = createPipeline();
       await p.agent('a').run(async (run) => {
-        await expect(run.retry('tool', 'x', { attempts: 0 }, async () => 1)).rejects.toThrow('retry.attempts must be a positive integer (got 0)');
+        await expect(run.retry('tool', 'x', { attempts: 0 }, async () => 1)).rejects.toThrow(
+          'retry.attempts must be a positive integer (got 0)',
+        );
       });
     });
   });
@@ -275,13 +333,20 @@ describe('AgentTracer', () => {
       const p = createPipeline();
       const researcher = p.agent('researcher');
       await p.agent('manager').run(async (run) => {
-        await run.step('tool', 'research', () => researcher.run(async (child) => child.step('model', 'summarize', () => 1)));
+        await run.step('tool', 'research', () =>
+          researcher.run(async (child) => child.step('model', 'summarize', () => 1)),
+        );
       });
       const manager = p.byName('invoke_agent manager');
       const child = p.byName('invoke_agent researcher');
       expect(child.parentSpanContext?.spanId).toBe(spanId(p.byName('execute_tool research')));
-      expect(child.attributes).toMatchObject({ [C.ATTR_RUN_ORIGIN]: 'nested', [C.ATTR_RUN_PARENT_ID]: manager.attributes[C.ATTR_RUN_ID] });
-      expect(p.byName('chat summarize').attributes[C.ATTR_RUN_ID]).toBe(child.attributes[C.ATTR_RUN_ID]);
+      expect(child.attributes).toMatchObject({
+        [C.ATTR_RUN_ORIGIN]: 'nested',
+        [C.ATTR_RUN_PARENT_ID]: manager.attributes[C.ATTR_RUN_ID],
+      });
+      expect(p.byName('chat summarize').attributes[C.ATTR_RUN_ID]).toBe(
+        child.attributes[C.ATTR_RUN_ID],
+      );
       expect(child.spanContext().traceId).toBe(manager.spanContext().traceId);
     });
 
@@ -338,7 +403,9 @@ describe('AgentTracer', () => {
         [C.ATTR_GEN_AI_AGENT_VERSION]: '2',
       });
       expect(fb.links[0]?.context).toMatchObject({ traceId: ref.traceId, spanId: ref.spanId });
-      expect(() => tracer.recordFeedback(ref, 'helpfulness', Number.NaN)).toThrow('feedback value must be a finite number (got NaN)');
+      expect(() => tracer.recordFeedback(ref, 'helpfulness', Number.NaN)).toThrow(
+        'feedback value must be a finite number (got NaN)',
+      );
     });
   });
 });

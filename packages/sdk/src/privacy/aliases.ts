@@ -62,19 +62,46 @@ export const ALIASES: ReadonlyMap<string, Alias> = new Map<string, Alias>([
   ['llm.system', { target: C.ATTR_GEN_AI_PROVIDER_NAME }],
   ['llm.token_count.prompt', { target: C.ATTR_GEN_AI_USAGE_INPUT_TOKENS }],
   ['llm.token_count.completion', { target: C.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS }],
-  ['llm.token_count.prompt_details.cache_read', { target: C.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS }],
-  ['llm.token_count.prompt_details.cache_write', { target: C.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS }],
+  [
+    'llm.token_count.prompt_details.cache_read',
+    { target: C.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS },
+  ],
+  [
+    'llm.token_count.prompt_details.cache_write',
+    { target: C.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS },
+  ],
   ['llm.usage.prompt_tokens', { target: C.ATTR_GEN_AI_USAGE_INPUT_TOKENS }],
   ['llm.usage.completion_tokens', { target: C.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS }],
   ['tool.name', { target: C.ATTR_GEN_AI_TOOL_NAME }],
-  ['openinference.span.kind', { target: C.ATTR_GEN_AI_OPERATION_NAME, transform: lookup(OPENINFERENCE_KINDS) }],
-  ['traceloop.span.kind', { target: C.ATTR_GEN_AI_OPERATION_NAME, transform: lookup(TRACELOOP_KINDS) }],
-  ['ai.operationId', { target: C.ATTR_GEN_AI_OPERATION_NAME, transform: lookup(AI_SDK_OPERATIONS) }],
+  [
+    'openinference.span.kind',
+    { target: C.ATTR_GEN_AI_OPERATION_NAME, transform: lookup(OPENINFERENCE_KINDS) },
+  ],
+  [
+    'traceloop.span.kind',
+    { target: C.ATTR_GEN_AI_OPERATION_NAME, transform: lookup(TRACELOOP_KINDS) },
+  ],
+  [
+    'ai.operationId',
+    { target: C.ATTR_GEN_AI_OPERATION_NAME, transform: lookup(AI_SDK_OPERATIONS) },
+  ],
   ['ai.model.id', { target: C.ATTR_GEN_AI_REQUEST_MODEL }],
   ['ai.model.provider', { target: C.ATTR_GEN_AI_PROVIDER_NAME, transform: providerFromAiSdk }],
   ['ai.response.model', { target: C.ATTR_GEN_AI_RESPONSE_MODEL }],
-  ['ai.response.finishReason', { target: C.ATTR_GEN_AI_RESPONSE_FINISH_REASONS, transform: (v) => (typeof v === 'string' ? [v] : undefined) }],
-  ['ai.response.msToFirstChunk', { target: C.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, transform: (v) => (typeof v === 'number' ? v / 1000 : undefined) }],
+  [
+    'ai.response.finishReason',
+    {
+      target: C.ATTR_GEN_AI_RESPONSE_FINISH_REASONS,
+      transform: (v) => (typeof v === 'string' ? [v] : undefined),
+    },
+  ],
+  [
+    'ai.response.msToFirstChunk',
+    {
+      target: C.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
+      transform: (v) => (typeof v === 'number' ? v / 1000 : undefined),
+    },
+  ],
   ['ai.usage.promptTokens', { target: C.ATTR_GEN_AI_USAGE_INPUT_TOKENS }],
   ['ai.usage.completionTokens', { target: C.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS }],
   ['ai.usage.inputTokens', { target: C.ATTR_GEN_AI_USAGE_INPUT_TOKENS }],

@@ -70,7 +70,10 @@ export class AllowlistSpanProcessor implements SpanProcessor {
       filtered = filterSpan(span, this.policy, this.counter, this.caches);
     } catch (err) {
       this.failedClosed++;
-      diag.error('agenttrace allowlist: filtering failed, span reduced to a skeleton', (err as Error)?.name);
+      diag.error(
+        'agenttrace allowlist: filtering failed, span reduced to a skeleton',
+        (err as Error)?.name,
+      );
       try {
         filtered = skeletonSpan(span);
       } catch {

@@ -23,18 +23,30 @@ export const DROPPED_SCOPE = '(scope)';
 export const DROPPED_TRACE_STATE = '(trace_state)';
 
 const SCHEMA_URL_PATTERN = /^https:\/\/opentelemetry\.io\/schemas\/\d+\.\d+\.\d+$/;
-const MAX_NAME_TOKENS = 3;
+/** First words a two-word name may start with: operations, step types, HTTP methods. */
+const NAME_VERBS: ReadonlySet<string> = new Set([
+  ...C.OPERATION_NAMES,
+  ...C.STEP_TYPES,
+  C.SPAN_NAME_FEEDBACK,
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'PATCH',
+  'OPTIONS',
+]);
 
 /**
- * True for a span or event name made of at most three safe labels separated
- * by single spaces, such as `chat gpt-4o` or `POST /v1/chat/completions`.
+ * True for a span or event name that is one safe label (`ai.generateText`),
+ * or a known verb and one safe label (`chat gpt-4o`, `POST /v1/chat/completions`).
+ * Any other words could be a person's name or a sentence.
  */
 export function isSafeName(name: string): boolean {
   if (name.length === 0 || name.length > 128) return false;
-  const tokens = name.split(' ');
-  if (tokens.length > MAX_NAME_TOKENS) return false;
-  for (const token of tokens) if (!isSafeLabel(token, LABEL_PATTERN)) return false;
-  return true;
+  const space = name.indexOf(' ');
+  if (space === -1) return isSafeLabel(name, LABEL_PATTERN);
+  return NAME_VERBS.has(name.slice(0, space)) && isSafeLabel(name.slice(space + 1), LABEL_PATTERN);
 }
 
 /** A name derived from what survived filtering, for spans whose own name did not. */
@@ -82,8 +94,9 @@ export function filterAttributes(
     }
     if (withAliases && r === undefined) {
       const alias = ALIASES.get(key);
-      if (alias && !(alias.target in attributes)) {
-        const mapped = (alias.transform ? alias.transform(value) : value) as AttributeValue | undefined;
+      if (alias && !(alias.target in attributes) && !(alias.target in kept)) {
+        const mapped = (alias.transform ? alias.transform(value) : value) as
+          AttributeValue | undefined;
         const targetRule = allowed.get(alias.target);
         if (mapped !== undefined && targetRule && accepts(targetRule, mapped)) {
           kept[alias.target] = mapped;
@@ -103,7 +116,12 @@ export interface FilterCaches {
   readonly scopes: WeakMap<InstrumentationScope, InstrumentationScope>;
 }
 
-function filterResource(resource: Resource, policy: PrivacyPolicy, counter: DropCounter, caches: FilterCaches): Resource {
+function filterResource(
+  resource: Resource,
+  policy: PrivacyPolicy,
+  counter: DropCounter,
+  caches: FilterCaches,
+): Resource {
   const cached = caches.resources.get(resource);
   if (cached) return cached;
   const { kept } = filterAttributes(resource.attributes, policy.resourceAttributes, counter, false);
@@ -112,14 +130,22 @@ function filterResource(resource: Resource, policy: PrivacyPolicy, counter: Drop
   return filtered;
 }
 
-function filterScope(scope: InstrumentationScope, counter: DropCounter, caches: FilterCaches): InstrumentationScope {
+function filterScope(
+  scope: InstrumentationScope,
+  counter: DropCounter,
+  caches: FilterCaches,
+): InstrumentationScope {
   const cached = caches.scopes.get(scope);
   if (cached) return cached;
   const name = isSafeLabel(scope.name) ? scope.name : C.SPAN_NAME_REDACTED;
-  const version = scope.version !== undefined && isSafeLabel(scope.version) ? scope.version : undefined;
+  const version =
+    scope.version !== undefined && isSafeLabel(scope.version) ? scope.version : undefined;
   const schemaUrl =
-    scope.schemaUrl !== undefined && SCHEMA_URL_PATTERN.test(scope.schemaUrl) ? scope.schemaUrl : undefined;
-  if (name !== scope.name || version !== scope.version || schemaUrl !== scope.schemaUrl) counter.add(DROPPED_SCOPE);
+    scope.schemaUrl !== undefined && SCHEMA_URL_PATTERN.test(scope.schemaUrl)
+      ? scope.schemaUrl
+      : undefined;
+  if (name !== scope.name || version !== scope.version || schemaUrl !== scope.schemaUrl)
+    counter.add(DROPPED_SCOPE);
   const filtered: InstrumentationScope = { name, version, schemaUrl };
   caches.scopes.set(scope, filtered);
   return filtered;
@@ -129,11 +155,20 @@ function filterScope(scope: InstrumentationScope, counter: DropCounter, caches: 
 function filterContext(ctx: SpanContext, counter: DropCounter): SpanContext {
   if (ctx.traceState === undefined) return ctx;
   counter.add(DROPPED_TRACE_STATE);
-  return { traceId: ctx.traceId, spanId: ctx.spanId, traceFlags: ctx.traceFlags, isRemote: ctx.isRemote };
+  return {
+    traceId: ctx.traceId,
+    spanId: ctx.spanId,
+    traceFlags: ctx.traceFlags,
+    isRemote: ctx.isRemote,
+  };
 }
 
-function filterStatus(status: SpanStatus, counter: DropCounter): { status: SpanStatus; dropped: number } {
-  if (status.message === undefined || status.message === '') return { status: { code: status.code }, dropped: 0 };
+function filterStatus(
+  status: SpanStatus,
+  counter: DropCounter,
+): { status: SpanStatus; dropped: number } {
+  if (status.message === undefined || status.message === '')
+    return { status: { code: status.code }, dropped: 0 };
   if (isSafeLabel(status.message, LABEL_PATTERN, 64)) return { status, dropped: 0 };
   counter.add(DROPPED_STATUS_MESSAGE);
   return { status: { code: status.code }, dropped: 1 };
@@ -143,7 +178,12 @@ function filterStatus(status: SpanStatus, counter: DropCounter): { status: SpanS
  * Returns a filtered copy of `span`. Throws only on a bug; the caller fails
  * closed on any throw.
  */
-export function filterSpan(span: ReadableSpan, policy: PrivacyPolicy, counter: DropCounter, caches: FilterCaches): ReadableSpan {
+export function filterSpan(
+  span: ReadableSpan,
+  policy: PrivacyPolicy,
+  counter: DropCounter,
+  caches: FilterCaches,
+): ReadableSpan {
   const attrs = filterAttributes(span.attributes, policy.spanAttributes, counter, true);
   let dropped = attrs.dropped;
 
@@ -166,14 +206,25 @@ export function filterSpan(span: ReadableSpan, policy: PrivacyPolicy, counter: D
       ? filterAttributes(event.attributes, policy.eventAttributes, counter, false)
       : undefined;
     if (kept) dropped += kept.dropped;
-    events.push({ name: eventName, time: event.time, attributes: kept?.kept, droppedAttributesCount: event.droppedAttributesCount });
+    events.push({
+      name: eventName,
+      time: event.time,
+      attributes: kept?.kept,
+      droppedAttributesCount: event.droppedAttributesCount,
+    });
   }
 
   const links: Link[] = [];
   for (const link of span.links) {
-    const kept = link.attributes ? filterAttributes(link.attributes, policy.spanAttributes, counter, false) : undefined;
+    const kept = link.attributes
+      ? filterAttributes(link.attributes, policy.spanAttributes, counter, false)
+      : undefined;
     if (kept) dropped += kept.dropped;
-    links.push({ context: filterContext(link.context, counter), attributes: kept?.kept, droppedAttributesCount: link.droppedAttributesCount });
+    links.push({
+      context: filterContext(link.context, counter),
+      attributes: kept?.kept,
+      droppedAttributesCount: link.droppedAttributesCount,
+    });
   }
 
   const status = filterStatus(span.status, counter);
@@ -184,7 +235,9 @@ export function filterSpan(span: ReadableSpan, policy: PrivacyPolicy, counter: D
   }
 
   const context = filterContext(span.spanContext(), counter);
-  const parent = span.parentSpanContext ? filterContext(span.parentSpanContext, counter) : undefined;
+  const parent = span.parentSpanContext
+    ? filterContext(span.parentSpanContext, counter)
+    : undefined;
   return {
     name,
     kind: span.kind,
@@ -212,14 +265,21 @@ export function filterSpan(span: ReadableSpan, policy: PrivacyPolicy, counter: D
  */
 export function skeletonSpan(span: ReadableSpan): ReadableSpan {
   const ctx = span.spanContext();
-  const context: SpanContext = { traceId: ctx.traceId, spanId: ctx.spanId, traceFlags: ctx.traceFlags };
+  const context: SpanContext = {
+    traceId: ctx.traceId,
+    spanId: ctx.spanId,
+    traceFlags: ctx.traceFlags,
+  };
   const p = span.parentSpanContext;
-  const code = span.status.code === SpanStatusCode.ERROR ? SpanStatusCode.ERROR : SpanStatusCode.UNSET;
+  const code =
+    span.status.code === SpanStatusCode.ERROR ? SpanStatusCode.ERROR : SpanStatusCode.UNSET;
   return {
     name: C.SPAN_NAME_REDACTED,
     kind: span.kind,
     spanContext: () => context,
-    parentSpanContext: p ? { traceId: p.traceId, spanId: p.spanId, traceFlags: p.traceFlags } : undefined,
+    parentSpanContext: p
+      ? { traceId: p.traceId, spanId: p.spanId, traceFlags: p.traceFlags }
+      : undefined,
     startTime: span.startTime,
     endTime: span.endTime,
     status: { code },

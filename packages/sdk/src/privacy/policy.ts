@@ -93,7 +93,18 @@ const DEFAULT_SPAN_ATTRIBUTES: Record<string, AttributeRule> = {
   [C.ATTR_GEN_AI_EVALUATION_SCORE_LABEL]: label,
   [C.ATTR_ERROR_TYPE]: label,
   [C.ATTR_HTTP_RESPONSE_STATUS_CODE]: rule.integer(100, 599),
-  'http.request.method': rule.enum(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', '_OTHER']),
+  'http.request.method': rule.enum([
+    'GET',
+    'HEAD',
+    'POST',
+    'PUT',
+    'DELETE',
+    'CONNECT',
+    'OPTIONS',
+    'TRACE',
+    'PATCH',
+    '_OTHER',
+  ]),
   'server.address': label,
   'server.port': rule.integer(0, 65535),
   [C.ATTR_RUN_ID]: id,
@@ -155,7 +166,9 @@ function mapOf(
   const out = new Map(Object.entries(base));
   for (const [key, r] of Object.entries(extra ?? {})) {
     if (isForbiddenKey(key))
-      throw new TypeError(`${what}["${key}"] carries content and can never be allowed (got a ${r.kind} rule)`);
+      throw new TypeError(
+        `${what}["${key}"] carries content and can never be allowed (got a ${r.kind} rule)`,
+      );
     assertValidRule(key, r);
     out.set(key, r);
   }
@@ -171,7 +184,8 @@ function mapOf(
  */
 export function createPrivacyPolicy(options: PrivacyPolicyOptions = {}): PrivacyPolicy {
   const metadata: Record<string, AttributeRule> = {};
-  for (const [key, r] of Object.entries(options.metadata ?? {})) metadata[C.METADATA_PREFIX + key] = r;
+  for (const [key, r] of Object.entries(options.metadata ?? {}))
+    metadata[C.METADATA_PREFIX + key] = r;
   const spanAttributes = mapOf('spanAttributes', DEFAULT_SPAN_ATTRIBUTES, {
     ...options.spanAttributes,
     ...metadata,
@@ -181,6 +195,10 @@ export function createPrivacyPolicy(options: PrivacyPolicyOptions = {}): Privacy
   return {
     spanAttributes,
     eventAttributes,
-    resourceAttributes: mapOf('resourceAttributes', DEFAULT_RESOURCE_ATTRIBUTES, options.resourceAttributes),
+    resourceAttributes: mapOf(
+      'resourceAttributes',
+      DEFAULT_RESOURCE_ATTRIBUTES,
+      options.resourceAttributes,
+    ),
   };
 }

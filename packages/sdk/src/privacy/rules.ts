@@ -51,15 +51,10 @@ export interface ArrayRule {
 
 /** A value rule for one allowed key. */
 export type AttributeRule =
-  | EnumRule
-  | LabelRule
-  | IdRule
-  | NumberRule
-  | IntegerRule
-  | BooleanRule
-  | ArrayRule;
+  EnumRule | LabelRule | IdRule | NumberRule | IntegerRule | BooleanRule | ArrayRule;
 
-const ID_PATTERN = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16}|[0-9a-f]{32})$/i;
+const ID_PATTERN =
+  /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16}|[0-9a-f]{32})$/i;
 
 /** Rule constructors, for readable policies. */
 export const rule = {
@@ -105,7 +100,10 @@ export function assertValidRule(key: string, r: AttributeRule): void {
         if (r.pattern.flags.includes('g') || r.pattern.flags.includes('y'))
           fail('pattern must not use the g or y flag', r.pattern.flags);
       }
-      if (r.maxLength !== undefined && !(Number.isInteger(r.maxLength) && r.maxLength > 0 && r.maxLength <= 256))
+      if (
+        r.maxLength !== undefined &&
+        !(Number.isInteger(r.maxLength) && r.maxLength > 0 && r.maxLength <= 256)
+      )
         fail('maxLength must be an integer in 1..256', r.maxLength);
       return;
     case 'array':
@@ -119,7 +117,10 @@ export function assertValidRule(key: string, r: AttributeRule): void {
     case 'boolean':
       return;
     default:
-      fail('kind must be enum, label, id, number, integer, boolean or array', (r as { kind: unknown }).kind);
+      fail(
+        'kind must be enum, label, id, number, integer, boolean or array',
+        (r as { kind: unknown }).kind,
+      );
   }
 }
 

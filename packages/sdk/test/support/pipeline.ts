@@ -8,7 +8,12 @@ import {
   SimpleSpanProcessor,
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
-import { AgentTracer, AllowlistSpanProcessor, type AgentTracerOptions, type PrivacyPolicyOptions } from '../../src/index.js';
+import {
+  AgentTracer,
+  AllowlistSpanProcessor,
+  type AgentTracerOptions,
+  type PrivacyPolicyOptions,
+} from '../../src/index.js';
 
 let contextManagerSet = false;
 
@@ -20,10 +25,14 @@ export function useAsyncContext(): void {
 }
 
 /** Builds a pipeline; `spans()` returns what reached the exporter, after the allowlist. */
-export function createPipeline(options: { policy?: PrivacyPolicyOptions; resource?: Record<string, string> } = {}) {
+export function createPipeline(
+  options: { policy?: PrivacyPolicyOptions; resource?: Record<string, string> } = {},
+) {
   useAsyncContext();
   const exporter = new InMemorySpanExporter();
-  const allowlist = new AllowlistSpanProcessor(new SimpleSpanProcessor(exporter), { policy: options.policy });
+  const allowlist = new AllowlistSpanProcessor(new SimpleSpanProcessor(exporter), {
+    policy: options.policy,
+  });
   const provider = new BasicTracerProvider({
     spanProcessors: [allowlist],
     resource: resourceFromAttributes({ 'service.name': 'test-service', ...options.resource }),
@@ -32,12 +41,15 @@ export function createPipeline(options: { policy?: PrivacyPolicyOptions; resourc
     exporter,
     provider,
     allowlist,
-    agent: (agentName: string, rest: Omit<AgentTracerOptions, 'agentName' | 'tracerProvider'> = {}) =>
-      new AgentTracer({ agentName, tracerProvider: provider, ...rest }),
+    agent: (
+      agentName: string,
+      rest: Omit<AgentTracerOptions, 'agentName' | 'tracerProvider'> = {},
+    ) => new AgentTracer({ agentName, tracerProvider: provider, ...rest }),
     spans: (): ReadableSpan[] => exporter.getFinishedSpans(),
     byName: (name: string): ReadableSpan => {
       const found = exporter.getFinishedSpans().filter((s) => s.name === name);
-      if (found.length !== 1) throw new Error(`expected one span named ${name}, found ${found.length}`);
+      if (found.length !== 1)
+        throw new Error(`expected one span named ${name}, found ${found.length}`);
       return found[0]!;
     },
   };
