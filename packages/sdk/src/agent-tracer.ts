@@ -16,7 +16,7 @@ import {
 } from '@opentelemetry/api';
 import { PARALLEL_ORIGIN_KEY, RUN_KEY } from './context-keys.js';
 import * as C from './conventions.js';
-import { inSpan } from './in-span.js';
+import { isPromiseLike } from './is-promise-like.js';
 import { metadataAttributes, type Metadata } from './metadata.js';
 import { isSafeLabel } from './privacy/sensitive.js';
 import { Run, type RunHost, type RunRef } from './run.js';
@@ -175,21 +175,38 @@ export class AgentTracer implements RunHost {
         attributes[C.ATTR_PROMPT_VERSION] = options.promptTemplate.version;
     }
     if (options.metadata) Object.assign(attributes, metadataAttributes(options.metadata));
-    const links = [...(options.links ?? [])];
-    if (originRun) links.push({ context: originRun.span.spanContext() });
+    const links = originRun
+      ? [...(options.links ?? []), { context: originRun.span.spanContext() }]
+      : options.links;
     const span = this.tracer.startSpan(
       `${C.OPERATION.invokeAgent} ${this.agentName}`,
       { kind: SpanKind.INTERNAL, attributes, links, root: origin === 'fork' },
       parent,
     );
     const run = new Run(this, span, id, parent);
-    const ctx = run.context;
-    let failed: unknown;
-    return inSpan(ctx, () => fn(run), {
-      onError: (err) => {
-        failed = err ?? new Error('undefined thrown');
-      },
-      onEnd: () => run.finish(failed),
-    });
+    let result: T;
+    try {
+      result = context.with(run.context, fn, undefined, run);
+    } catch (err) {
+      run.finish(err ?? new Error('undefined thrown'));
+      throw err;
+    }
+    if (!isPromiseLike(result)) {
+      run.finish(undefined);
+      return result;
+    }
+    return finishWhenSettled(result, run) as T;
+  }
+}
+
+/** Finishes `run` when `result` settles; separate so the sync path allocates no closures. */
+async function finishWhenSettled<T>(result: PromiseLike<T>, run: Run): Promise<T> {
+  try {
+    const value = await result;
+    run.finish(undefined);
+    return value;
+  } catch (err) {
+    run.finish(err ?? new Error('undefined thrown'));
+    throw err;
   }
 }

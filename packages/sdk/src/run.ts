@@ -14,7 +14,7 @@ import {
 import { PARALLEL_ORIGIN_KEY, RUN_KEY } from './context-keys.js';
 import * as C from './conventions.js';
 import { assertFailure, classifyError, type Failure } from './failure.js';
-import { inSpan } from './in-span.js';
+import { isPromiseLike } from './is-promise-like.js';
 import { metadataAttributes, type Metadata } from './metadata.js';
 import { retryStep, type RetryOptions } from './retry.js';
 import { Step, type StepOptions } from './step.js';
@@ -74,7 +74,7 @@ function stepAttributes(
 /** A run being traced. Created by `AgentTracer.run`; ends when its callback settles. */
 export class Run {
   private explicitStatus: C.RunStatus | undefined;
-  private readonly failures: Failure[] = [];
+  private failures: Failure[] | undefined;
   /** Steps that failed and were not superseded by a successful retry. */
   private handledStepFailures = 0;
 
@@ -118,15 +118,24 @@ export class Run {
     a: StepOptions | ((step: Step) => T),
     b?: (step: Step) => T,
   ): T {
-    const [options, fn] = typeof a === 'function' ? [undefined, a] : [a, b];
+    const options = typeof a === 'function' ? undefined : a;
+    const fn = typeof a === 'function' ? a : b;
     if (typeof fn !== 'function')
       throw new TypeError(`run.step fn must be a function (got ${typeof fn})`);
-    const step = this.startStep(type, name, options);
-    const ctx = trace.setSpan(this.stepParentContext(), step.span);
-    return inSpan(ctx, () => fn(step), {
-      onError: (err) => step.failWith(err),
-      onEnd: () => this.endStep(step),
-    });
+    const parent = this.stepParentContext();
+    const step = this.startStepIn(parent, type, name, options);
+    let result: T;
+    try {
+      result = context.with(trace.setSpan(parent, step.span), fn, undefined, step);
+    } catch (err) {
+      this.endStep(step, err);
+      throw err;
+    }
+    if (!isPromiseLike(result)) {
+      this.endStep(step);
+      return result;
+    }
+    return settle(result, this, step) as T;
   }
 
   /**
@@ -134,19 +143,27 @@ export class Run {
    * code where start and end happen in different callbacks.
    */
   startStep(type: C.StepType, name: string, options?: StepOptions): Step {
+    return this.startStepIn(this.stepParentContext(), type, name, options);
+  }
+
+  private startStepIn(
+    parent: Context,
+    type: C.StepType,
+    name: string,
+    options: StepOptions | undefined,
+  ): Step {
     if (!STEP_TYPES.has(type))
       throw new TypeError(
         `step type must be one of ${C.STEP_TYPES.join(', ')} (got ${JSON.stringify(type)})`,
       );
     if (typeof name !== 'string' || name.length === 0)
       throw new TypeError(`step name must be a non-empty string (got ${JSON.stringify(name)})`);
-    const startedAt = performance.now();
     const span = this.host.tracer.startSpan(
       stepSpanName(type, name, options),
       { attributes: stepAttributes(this.id, type, name, options) },
-      this.stepParentContext(),
+      parent,
     );
-    return new Step(span, type, name, startedAt);
+    return new Step(span, type, name);
   }
 
   /** Ends a step from `startStep`, failed when `error` is given. */
@@ -176,7 +193,7 @@ export class Run {
    */
   recordFailure(failure: Failure): void {
     assertFailure(failure);
-    this.failures.push(failure);
+    (this.failures ??= []).push(failure);
     const attributes: Attributes = {
       [C.ATTR_FAILURE_TYPE]: failure.type,
       [C.ATTR_FAILURE_CODE]: failure.code,
@@ -232,13 +249,13 @@ export class Run {
     }
     const status: C.RunStatus =
       this.explicitStatus ??
-      (error !== undefined || this.failures.length > 0
+      (error !== undefined || this.failures !== undefined
         ? 'failure'
         : this.handledStepFailures > 0
           ? 'partial'
           : 'success');
     const attributes: Attributes = { [C.ATTR_RUN_STATUS]: status };
-    const first = this.failures[0];
+    const first = this.failures?.[0];
     if (first) {
       attributes[C.ATTR_FAILURE_TYPE] = first.type;
       attributes[C.ATTR_FAILURE_CODE] = first.code;
@@ -257,5 +274,17 @@ export class Run {
   stepParentContext(): Context {
     const active = context.active();
     return active.getValue(RUN_KEY) === this ? active : this.context;
+  }
+}
+
+/** Ends `step` when `result` settles; a function of its own so the sync path allocates no closures. */
+async function settle<T>(result: PromiseLike<T>, run: Run, step: Step): Promise<T> {
+  try {
+    const value = await result;
+    run.endStep(step);
+    return value;
+  } catch (err) {
+    run.endStep(step, err);
+    throw err;
   }
 }

@@ -3,6 +3,7 @@
  * other. A step records names, counts and timings, never content.
  */
 import { SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import * as C from './conventions.js';
 import { classifyError, assertFailure, type ClassifiedError, type Failure } from './failure.js';
 import { metadataAttributes, type Metadata } from './metadata.js';
@@ -47,7 +48,7 @@ export interface StepOptions {
 /** A step being traced. Ends when its callback returns, throws or rejects. */
 export class Step {
   private chunks = 0;
-  private firstChunkAt: number | undefined;
+  private sawFirstChunk = false;
   private failure: ClassifiedError | undefined;
 
   /** @internal Created by `Run.step`. */
@@ -56,7 +57,6 @@ export class Step {
     readonly span: Span,
     readonly type: C.StepType,
     readonly name: string,
-    private readonly startedAt: number,
   ) {}
 
   /** Adds safe metadata (`agenttrace.meta.<key>`); the allowlist decides what is kept. */
@@ -67,15 +67,15 @@ export class Step {
 
   /** Records token usage. Throws a `TypeError` naming the field for a bad count. */
   setUsage(usage: Usage): this {
-    const attributes: Attributes = {};
+    for (const [field] of USAGE_ATTRIBUTES) {
+      const value = usage[field];
+      if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0))
+        throw new TypeError(`usage.${field} must be a non-negative integer (got ${String(value)})`);
+    }
     for (const [field, key] of USAGE_ATTRIBUTES) {
       const value = usage[field];
-      if (value === undefined) continue;
-      if (!Number.isSafeInteger(value) || value < 0)
-        throw new TypeError(`usage.${field} must be a non-negative integer (got ${String(value)})`);
-      attributes[key] = value;
+      if (value !== undefined) this.span.setAttribute(key, value);
     }
-    this.span.setAttributes(attributes);
     return this;
   }
 
@@ -99,13 +99,16 @@ export class Step {
    * (`gen_ai.response.time_to_first_chunk`, seconds); the count is written at end.
    */
   chunk(): void {
-    if (this.firstChunkAt === undefined) {
-      this.firstChunkAt = performance.now();
+    if (!this.sawFirstChunk) {
+      this.sawFirstChunk = true;
       this.span.setAttribute(C.ATTR_GEN_AI_REQUEST_STREAM, true);
-      this.span.setAttribute(
-        C.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
-        (this.firstChunkAt - this.startedAt) / 1000,
-      );
+      // The SDK's spans carry their start time; reading it spares every step a clock read.
+      const start = (this.span as Partial<ReadableSpan>).startTime;
+      if (start) {
+        const nowSeconds = (performance.timeOrigin + performance.now()) / 1000;
+        const ttfc = Math.max(0, nowSeconds - (start[0] + start[1] / 1e9));
+        this.span.setAttribute(C.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, ttfc);
+      }
     }
     this.chunks++;
   }

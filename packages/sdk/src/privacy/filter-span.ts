@@ -43,11 +43,23 @@ const NAME_VERBS: ReadonlySet<string> = new Set([
  * Any other words could be a person's name or a sentence.
  */
 export function isSafeName(name: string): boolean {
+  if (acceptedNames.has(name)) return true;
   if (name.length === 0 || name.length > 128) return false;
   const space = name.indexOf(' ');
-  if (space === -1) return isSafeLabel(name, LABEL_PATTERN);
-  return NAME_VERBS.has(name.slice(0, space)) && isSafeLabel(name.slice(space + 1), LABEL_PATTERN);
+  const safe =
+    space === -1
+      ? isSafeLabel(name, LABEL_PATTERN)
+      : NAME_VERBS.has(name.slice(0, space)) && isSafeLabel(name.slice(space + 1), LABEL_PATTERN);
+  if (safe) {
+    if (acceptedNames.size >= ACCEPTED_NAMES_MAX) acceptedNames.clear();
+    acceptedNames.add(name);
+  }
+  return safe;
 }
+
+/** Names accepted before: span names repeat, and checking one costs a few regexes. */
+const acceptedNames = new Set<string>();
+const ACCEPTED_NAMES_MAX = 4096;
 
 /** A name derived from what survived filtering, for spans whose own name did not. */
 export function deriveSpanName(attributes: Attributes): string {
@@ -61,10 +73,6 @@ export function deriveSpanName(attributes: Attributes): string {
   return typeof subject === 'string' ? `${op} ${subject}` : op;
 }
 
-function ruleFor(map: ReadonlyMap<string, AttributeRule>, key: string): AttributeRule | undefined {
-  return map.get(key);
-}
-
 function acceptsUndeclaredMetadata(key: string, value: AttributeValue | undefined): boolean {
   return (
     key.startsWith(C.METADATA_PREFIX) &&
@@ -72,8 +80,20 @@ function acceptsUndeclaredMetadata(key: string, value: AttributeValue | undefine
   );
 }
 
+/** True when every attribute passes as it is: then the set is handed on without a copy. */
+function allAccepted(attributes: Attributes, allowed: ReadonlyMap<string, AttributeRule>): boolean {
+  for (const key in attributes) {
+    const value = attributes[key];
+    const r = allowed.get(key);
+    if (!(r !== undefined ? accepts(r, value) : acceptsUndeclaredMetadata(key, value)))
+      return false;
+  }
+  return true;
+}
+
 /**
- * Filters one attribute set. `withAliases` moves foreign keys (OpenInference,
+ * Filters one attribute set. An attribute set that passes whole is returned
+ * as it is (spans are immutable once ended, so sharing it is safe). `withAliases` moves foreign keys (OpenInference,
  * AI SDK…) under the conventions' names first. Returns the kept attributes;
  * each dropped key is counted in `counter` and in the returned `dropped`.
  */
@@ -83,11 +103,12 @@ export function filterAttributes(
   counter: DropCounter,
   withAliases: boolean,
 ): { kept: Attributes; dropped: number } {
+  if (allAccepted(attributes, allowed)) return { kept: attributes, dropped: 0 };
   const kept: Attributes = {};
   let dropped = 0;
   for (const key in attributes) {
     const value = attributes[key];
-    const r = ruleFor(allowed, key);
+    const r = allowed.get(key);
     if (r !== undefined ? accepts(r, value) : acceptsUndeclaredMetadata(key, value)) {
       kept[key] = value;
       continue;
@@ -167,8 +188,7 @@ function filterStatus(
   status: SpanStatus,
   counter: DropCounter,
 ): { status: SpanStatus; dropped: number } {
-  if (status.message === undefined || status.message === '')
-    return { status: { code: status.code }, dropped: 0 };
+  if (status.message === undefined || status.message === '') return { status, dropped: 0 };
   if (isSafeLabel(status.message, LABEL_PATTERN, 64)) return { status, dropped: 0 };
   counter.add(DROPPED_STATUS_MESSAGE);
   return { status: { code: status.code }, dropped: 1 };
@@ -194,7 +214,7 @@ export function filterSpan(
     dropped++;
   }
 
-  const events: TimedEvent[] = [];
+  const events: TimedEvent[] = span.events.length === 0 ? span.events : [];
   for (const event of span.events) {
     let eventName = event.name;
     if (!isSafeName(eventName)) {
@@ -214,7 +234,7 @@ export function filterSpan(
     });
   }
 
-  const links: Link[] = [];
+  const links: Link[] = span.links.length === 0 ? span.links : [];
   for (const link of span.links) {
     const kept = link.attributes
       ? filterAttributes(link.attributes, policy.spanAttributes, counter, false)
@@ -231,32 +251,64 @@ export function filterSpan(
   dropped += status.dropped;
   if (dropped > 0) {
     const before = attrs.kept[C.ATTR_PRIVACY_DROPPED];
-    attrs.kept[C.ATTR_PRIVACY_DROPPED] = (typeof before === 'number' ? before : 0) + dropped;
+    const count = (typeof before === 'number' ? before : 0) + dropped;
+    attrs.kept = { ...attrs.kept, [C.ATTR_PRIVACY_DROPPED]: count };
   }
 
   const context = filterContext(span.spanContext(), counter);
   const parent = span.parentSpanContext
     ? filterContext(span.parentSpanContext, counter)
     : undefined;
-  return {
+  return new FilteredSpan(
+    span,
     name,
-    kind: span.kind,
-    spanContext: () => context,
-    parentSpanContext: parent,
-    startTime: span.startTime,
-    endTime: span.endTime,
-    status: status.status,
-    attributes: attrs.kept,
+    context,
+    parent,
+    status.status,
+    attrs.kept,
     links,
     events,
-    duration: span.duration,
-    ended: span.ended,
-    resource: filterResource(span.resource, policy, counter, caches),
-    instrumentationScope: filterScope(span.instrumentationScope, counter, caches),
-    droppedAttributesCount: span.droppedAttributesCount,
-    droppedEventsCount: span.droppedEventsCount,
-    droppedLinksCount: span.droppedLinksCount,
-  };
+    filterResource(span.resource, policy, counter, caches),
+    filterScope(span.instrumentationScope, counter, caches),
+  );
+}
+
+/** The filtered copy: a class, so no closure is allocated per span for `spanContext`. */
+class FilteredSpan implements ReadableSpan {
+  readonly kind: ReadableSpan['kind'];
+  readonly startTime: ReadableSpan['startTime'];
+  readonly endTime: ReadableSpan['endTime'];
+  readonly duration: ReadableSpan['duration'];
+  readonly ended: boolean;
+  readonly droppedAttributesCount: number;
+  readonly droppedEventsCount: number;
+  readonly droppedLinksCount: number;
+
+  constructor(
+    original: ReadableSpan,
+    readonly name: string,
+    private readonly context: SpanContext,
+    readonly parentSpanContext: SpanContext | undefined,
+    readonly status: SpanStatus,
+    readonly attributes: Attributes,
+    readonly links: Link[],
+    readonly events: TimedEvent[],
+    readonly resource: Resource,
+    readonly instrumentationScope: InstrumentationScope,
+  ) {
+    this.kind = original.kind;
+    this.startTime = original.startTime;
+    this.endTime = original.endTime;
+    this.duration = original.duration;
+    this.ended = original.ended;
+    this.droppedAttributesCount = original.droppedAttributesCount;
+    this.droppedEventsCount = original.droppedEventsCount;
+    this.droppedLinksCount = original.droppedLinksCount;
+  }
+
+  spanContext(): SpanContext {
+    return this.context;
+  }
 }
 
 /**
