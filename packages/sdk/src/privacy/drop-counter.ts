@@ -9,6 +9,8 @@ import { isSafeLabel } from './sensitive.js';
 export const UNSAFE_KEY = '(unsafe_key)';
 /** Counted under this name once {@link MAX_DISTINCT_KEYS} keys are tracked. */
 export const OTHER_KEYS = '(other)';
+/** Names the allowlist counts non-attribute drops under, such as `(span_name)`. */
+const RESERVED = /^\([a-z_]+\)$/;
 /** Upper bound on distinct keys tracked, so hostile input cannot grow memory. */
 export const MAX_DISTINCT_KEYS = 512;
 
@@ -20,7 +22,7 @@ export class DropCounter {
   /** Counts one drop of `key`. */
   add(key: string): void {
     this.totalCount++;
-    let name = this.counts.has(key) ? key : isSafeLabel(key) ? key : UNSAFE_KEY;
+    let name = this.counts.has(key) || RESERVED.test(key) || isSafeLabel(key) ? key : UNSAFE_KEY;
     if (!this.counts.has(name) && this.counts.size >= MAX_DISTINCT_KEYS) name = OTHER_KEYS;
     this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
   }

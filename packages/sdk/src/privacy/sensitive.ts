@@ -6,7 +6,7 @@
  */
 
 /** The strict shape of a label: no spaces, no quotes, short. */
-export const LABEL_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.:/@-]{0,127}$/;
+export const LABEL_PATTERN = /^[A-Za-z0-9_@][A-Za-z0-9_.:/@-]{0,127}$/;
 
 const SENSITIVE_PATTERNS: readonly RegExp[] = [
   // e-mail addresses, also as `user@host` without a dot-TLD
