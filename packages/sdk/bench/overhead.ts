@@ -75,6 +75,8 @@ function bareRound(): void {
       for (let s = 0; s < STEPS_PER_RUN; s++) {
         const stepAttrs: Attributes = {
           [C.ATTR_RUN_ID]: runId,
+          [C.ATTR_GEN_AI_AGENT_NAME]: 'bench_agent',
+          [C.ATTR_GEN_AI_AGENT_VERSION]: '1.0.0',
           [C.ATTR_STEP_TYPE]: 'model',
           [C.ATTR_STEP_NAME]: 'answer',
           [C.ATTR_GEN_AI_OPERATION_NAME]: C.OPERATION.chat,

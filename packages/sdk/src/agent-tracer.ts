@@ -183,7 +183,11 @@ export class AgentTracer implements RunHost {
       { kind: SpanKind.INTERNAL, attributes, links, root: origin === 'fork' },
       parent,
     );
-    const run = new Run(this, span, id, parent);
+    const run = new Run(this, span, id, parent, {
+      agentName: this.agentName,
+      agentVersion: this.agentVersion,
+      variant: options.variant,
+    });
     let result: T;
     try {
       result = context.with(run.context, fn, undefined, run);

@@ -47,17 +47,28 @@ function stepSpanName(type: C.StepType, name: string, options: StepOptions | und
   }
 }
 
+/** What every step of a run carries, so step rows group by agent without a join. */
+export interface RunIdentity {
+  readonly agentName: string;
+  readonly agentVersion: string | undefined;
+  readonly variant: string | undefined;
+}
+
 function stepAttributes(
   runId: string,
+  who: RunIdentity,
   type: C.StepType,
   name: string,
   o: StepOptions | undefined,
 ): Attributes {
   const a: Attributes = {
     [C.ATTR_RUN_ID]: runId,
+    [C.ATTR_GEN_AI_AGENT_NAME]: who.agentName,
     [C.ATTR_STEP_TYPE]: type,
     [C.ATTR_STEP_NAME]: name,
   };
+  if (who.agentVersion !== undefined) a[C.ATTR_GEN_AI_AGENT_VERSION] = who.agentVersion;
+  if (who.variant !== undefined) a[C.ATTR_VARIANT] = who.variant;
   const op = C.STEP_OPERATION[type];
   if (op !== undefined) a[C.ATTR_GEN_AI_OPERATION_NAME] = op;
   if (type === 'tool') a[C.ATTR_GEN_AI_TOOL_NAME] = o?.tool ?? name;
@@ -89,6 +100,7 @@ export class Run {
     /** A random UUID naming this run (`agenttrace.run.id`). */
     readonly id: string,
     parent: Context,
+    private readonly identity: RunIdentity,
   ) {
     this.context = trace.setSpan(parent, span).setValue(RUN_KEY, this);
   }
@@ -160,7 +172,7 @@ export class Run {
       throw new TypeError(`step name must be a non-empty string (got ${JSON.stringify(name)})`);
     const span = this.host.tracer.startSpan(
       stepSpanName(type, name, options),
-      { attributes: stepAttributes(this.id, type, name, options) },
+      { attributes: stepAttributes(this.id, this.identity, type, name, options) },
       parent,
     );
     return new Step(span, type, name);

@@ -20,7 +20,13 @@ describe('AgentTracer', () => {
       );
 
       expect(result).toBe(42);
-      const run = p.byName('invoke_agent support');
+      tracer.run({ variant: 'b' }, (run) => run.step('plan', 'p', () => 1));
+      expect(p.byName('plan p').attributes).toMatchObject({
+        [C.ATTR_GEN_AI_AGENT_NAME]: 'support',
+        [C.ATTR_GEN_AI_AGENT_VERSION]: '1.2.0',
+        [C.ATTR_VARIANT]: 'b',
+      });
+      const run = p.spans().find((s) => s.name === 'invoke_agent support')!;
       expect(run.attributes).toMatchObject({
         [C.ATTR_GEN_AI_OPERATION_NAME]: 'invoke_agent',
         [C.ATTR_GEN_AI_AGENT_NAME]: 'support',
@@ -79,6 +85,7 @@ describe('AgentTracer', () => {
       for (const s of steps) {
         expect(s.parentSpanContext?.spanId).toBe(spanId(runSpan));
         expect(s.attributes[C.ATTR_RUN_ID]).toBe(runId);
+        expect(s.attributes[C.ATTR_GEN_AI_AGENT_NAME]).toBe('a');
       }
       expect(steps.map((s) => s.attributes[C.ATTR_STEP_TYPE])).toEqual([...C.STEP_TYPES]);
       expect(steps.map((s) => s.attributes[C.ATTR_GEN_AI_OPERATION_NAME])).toEqual([
