@@ -6,6 +6,7 @@
  * the agent but never into a span.
  */
 import { AgentFailureError, type AgentTracer } from '@agenttrace/sdk';
+import { sleep } from './deterministic.js';
 
 /** A support ticket: the text is content and must never be stored. */
 export interface Ticket {
@@ -34,8 +35,6 @@ export const TICKETS: Ticket[] = [
     ordersApiFailures: 0,
   },
 ];
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function* streamAnswer(words: string[]): AsyncGenerator<string> {
   await sleep(12);

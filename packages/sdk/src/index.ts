@@ -4,6 +4,8 @@
  * allowlist.
  */
 export { AgentTracer } from './agent-tracer.js';
+export { createTracerProvider } from './setup.js';
+export type { TracerProviderSetupOptions } from './setup.js';
 export type { AgentTracerOptions, RunOptions, FeedbackOptions } from './agent-tracer.js';
 export { Run } from './run.js';
 export type { RunRef } from './run.js';

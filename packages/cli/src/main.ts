@@ -1,0 +1,157 @@
+/**
+ * The `agenttrace` command line. Parses arguments with commander, opens the
+ * store (embedded by default, a server with --url), runs one command and
+ * returns an exit code scripts can trust: 0 done, 1 failed, 2 bad usage.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { InvalidQueryError, STATS_DIMENSIONS } from '@agenttrace/query';
+import { colourWanted, painter } from './format/color.js';
+import { runDemo } from './commands/demo.js';
+import {
+  runsCommand,
+  traceCommand,
+  statsCommand,
+  failuresCommand,
+  feedbackCommand,
+} from './commands/read.js';
+import { sqlCommand } from './commands/sql.js';
+import { migrateCommand } from './commands/migrate.js';
+import { CliError, type Io, type GlobalOptions } from './io.js';
+
+export { CliError };
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`expected a positive integer (got "${value}")`);
+  return n;
+}
+
+/** Runs the CLI with `argv` (as `process.argv`); resolves to the exit code. */
+export async function main(
+  argv: string[],
+  io: Io = { out: process.stdout, err: process.stderr, env: process.env },
+): Promise<number> {
+  const program = new Command('agenttrace')
+    .description('See what your AI agents did, from the agenttrace store.')
+    .version('0.1.0')
+    .addOption(new Option('--path <dir>', 'embedded store directory').env('AGENTTRACE_STORE_PATH'))
+    .addOption(
+      new Option('--url <url>', 'ClickHouse server URL instead of the embedded store').env(
+        'AGENTTRACE_CLICKHOUSE_URL',
+      ),
+    )
+    .addOption(new Option('--user <name>', 'ClickHouse user').env('AGENTTRACE_CLICKHOUSE_USER'))
+    .addOption(
+      new Option('--password <secret>', 'ClickHouse password').env(
+        'AGENTTRACE_CLICKHOUSE_PASSWORD',
+      ),
+    )
+    .addOption(
+      new Option('--database <name>', 'ClickHouse database').env('AGENTTRACE_CLICKHOUSE_DATABASE'),
+    )
+    .option('--json', 'print JSON for scripts instead of tables', false)
+    .option('--no-color', 'never colour the output')
+    .showHelpAfterError('(run agenttrace --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) });
+
+  let action: ((g: GlobalOptions) => Promise<void>) | undefined;
+  const on = (fn: (g: GlobalOptions) => Promise<void>) => {
+    action = fn;
+  };
+
+  program
+    .command('demo')
+    .description('run the example agents into the store and show what was traced')
+    .action(() => on((g) => runDemo(g)));
+  program
+    .command('runs')
+    .description('list runs, newest first')
+    .option('--agent <name>')
+    .option('--version <version>', 'agent version')
+    .option('--variant <label>')
+    .addOption(new Option('--status <status>').choices(['success', 'failure', 'partial']))
+    .addOption(
+      new Option('--failure-type <type>').choices(['tool', 'model', 'retrieval', 'orchestration']),
+    )
+    .option('--since <when>', 'e.g. 30m, 24h, 7d or an ISO date')
+    .option('--limit <n>', 'most runs to show', positiveInt, 20)
+    .action((o: Record<string, unknown>) => on((g) => runsCommand(g, o)));
+  program
+    .command('trace')
+    .description('show one run as a waterfall (a trace id shows every run of the trace)')
+    .argument('<id>', 'run id or 32-hex trace id')
+    .action((id: string) => on((g) => traceCommand(g, id)));
+  program
+    .command('stats')
+    .description('runs, success rate, latency, tokens and cost')
+    .addOption(new Option('--by <dimension>').choices([...STATS_DIMENSIONS]).default('agent'))
+    .option('--agent <name>')
+    .option('--since <when>', 'e.g. 24h, 7d or an ISO date', '24h')
+    .action((o: Record<string, unknown>) => on((g) => statsCommand(g, o)));
+  program
+    .command('failures')
+    .description('classified failures, newest first')
+    .option('--run <id>')
+    .option('--since <when>')
+    .option('--limit <n>', 'most failures to show', positiveInt, 50)
+    .action((o: Record<string, unknown>) => on((g) => failuresCommand(g, o)));
+  program
+    .command('feedback')
+    .description('feedback scores recorded on runs')
+    .option('--run <id>')
+    .option('--limit <n>', 'most scores to show', positiveInt, 50)
+    .action((o: Record<string, unknown>) => on((g) => feedbackCommand(g, o)));
+  program
+    .command('sql')
+    .description('run a read-only SQL query against the store')
+    .argument('<query>')
+    .action((query: string) => on((g) => sqlCommand(g, query)));
+  program
+    .command('migrate')
+    .description('create or update the tables and views')
+    .option('--cluster <name>', 'emit ON CLUSTER, Replicated engines and Distributed tables')
+    .option('--ttl-days <days>', 'drop spans older than this', positiveInt)
+    .action((o: Record<string, unknown>) => on((g) => migrateCommand(g, o)));
+
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    throw err;
+  }
+  if (!action) {
+    program.outputHelp();
+    return 2;
+  }
+  const raw = program.opts<{
+    path?: string;
+    url?: string;
+    user?: string;
+    password?: string;
+    database?: string;
+    json: boolean;
+    color: boolean;
+  }>();
+  const global: GlobalOptions = {
+    ...raw,
+    io,
+    paint: painter(!raw.json && colourWanted(io.out, io.env, raw.color)),
+  };
+  try {
+    await action(global);
+    return 0;
+  } catch (err) {
+    if (err instanceof InvalidQueryError) {
+      io.err.write(`agenttrace: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof CliError) {
+      io.err.write(`agenttrace: ${err.message}\n${err.hint ? `  ${err.hint}\n` : ''}`);
+      return err.exitCode;
+    }
+    io.err.write(`agenttrace: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}

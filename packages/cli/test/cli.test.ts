@@ -1,0 +1,164 @@
+/** Drives the real `agenttrace` binary against a real embedded store. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../bin/agenttrace.js', import.meta.url));
+const store = join(mkdtempSync(join(tmpdir(), 'agenttrace-cli-')), 'store');
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(...args: string[]): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, '--path', store, ...args],
+      { env: { ...process.env, NO_COLOR: '1' } },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+async function json<T>(...args: string[]): Promise<T> {
+  const r = await cli(...args, '--json');
+  expect(r.stderr.includes('agenttrace:'), r.stderr).toBe(false);
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout) as T;
+}
+
+interface Run {
+  run_id: string;
+  trace_id: string;
+  agent: string;
+  status: string;
+  retry_count: number;
+}
+
+let demo: {
+  runs: Run[];
+  trace: { run: Run; steps: { step_type: string; attempt: number }[] };
+  stats: unknown[];
+};
+
+beforeAll(async () => {
+  demo = await json('demo');
+}, 120_000);
+
+describe('agenttrace CLI', () => {
+  it('demo traces the example agents and shows runs, a waterfall and stats', () => {
+    expect(demo.runs.length).toBeGreaterThanOrEqual(20);
+    expect(new Set(demo.runs.map((r) => r.agent))).toEqual(
+      new Set(['support_agent', 'manager', 'researcher', 'analyst', 'gateway', 'triage']),
+    );
+    expect(demo.trace.run.retry_count).toBeGreaterThan(0);
+    expect(demo.trace.steps.map((s) => s.step_type)).toContain('tool');
+    expect(demo.stats.length).toBeGreaterThan(0);
+  });
+
+  it('runs filters by status, agent and limit', async () => {
+    const failed = await json<Run[]>('runs', '--status', 'failure');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.every((r) => r.status === 'failure')).toBe(true);
+    const gateway = await json<Run[]>('runs', '--agent', 'gateway', '--limit', '3');
+    expect(gateway.map((r) => r.agent)).toEqual(['gateway', 'gateway', 'gateway']);
+    const text = await cli('runs', '--failure-type', 'retrieval');
+    expect(text.stdout).toMatch(/^RUN\s+AGENT/);
+    expect(text.stdout).toContain('retrieval/empty_retrieval');
+  });
+
+  it('trace shows a run by run id and by trace id', async () => {
+    const { run_id, trace_id } = demo.trace.run;
+    const byRun = await json<{ steps: unknown[] }[]>('trace', run_id);
+    expect(byRun).toHaveLength(1);
+    expect(byRun[0]!.steps.length).toBeGreaterThan(3);
+    const text = await cli('trace', trace_id);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`run ${run_id}`);
+    expect(text.stdout).toMatch(/tool\s+orders_api #2 .*█.*✗ tool\/unavailable/);
+  });
+
+  it('stats groups by agent, variant, model and provider', async () => {
+    const byProvider = await json<{ key: string; calls: number }[]>('stats', '--by', 'provider');
+    expect(byProvider.map((r) => r.key).sort()).toEqual(['anthropic', 'openai', 'x_ai']);
+    const byVariant = await json<{ agent: string; key: string; runs: number }[]>(
+      'stats',
+      '--by',
+      'variant',
+      '--agent',
+      'triage',
+    );
+    expect(byVariant.map((r) => [r.key, r.runs]).sort()).toEqual([
+      ['a', 3],
+      ['b', 3],
+    ]);
+  });
+
+  it('failures, feedback, sql and migrate answer', async () => {
+    const failures = await json<{ failure_type: string }[]>('failures');
+    expect(failures.map((f) => f.failure_type)).toContain('retrieval');
+    const feedback = await json<{ metric: string }[]>('feedback');
+    expect(feedback).toHaveLength(6);
+    expect(await json('sql', "SELECT count() AS n FROM agent_runs WHERE agent = 'triage'")).toEqual(
+      [{ n: 6 }],
+    );
+    const migrated = await json<{ applied: unknown[] }>('migrate');
+    expect(migrated.applied).toEqual([]);
+  });
+
+  it('refuses writes through sql', async () => {
+    const r = await cli('sql', 'DROP TABLE otel_traces');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/readonly/i);
+    expect(await json('sql', 'SELECT count() > 0 AS ok FROM otel_traces')).toEqual([{ ok: 1 }]);
+  });
+
+  it('exits 2 with the allowed values for bad arguments', async () => {
+    const status = await cli('runs', '--status', 'nope');
+    expect(status.code).toBe(2);
+    expect(status.stderr).toContain('Allowed choices are success, failure, partial');
+    const limit = await cli('runs', '--limit', '0');
+    expect(limit.code).toBe(2);
+    expect(limit.stderr).toContain('expected a positive integer (got "0")');
+    const since = await cli('runs', '--since', 'last tuesday');
+    expect(since.code).toBe(2);
+    expect(since.stderr).toMatch(/since must be a duration like 30m.*\(got "last tuesday"\)/);
+    expect((await cli('bogus')).code).toBe(2);
+  });
+
+  it('exits 1 with what to do when the store is unreachable or empty, or the run unknown', async () => {
+    const unreachable = await new Promise<Result>((resolve) =>
+      execFile(
+        process.execPath,
+        [BIN, '--url', 'http://127.0.0.1:1', 'runs'],
+        (err, stdout, stderr) =>
+          resolve({ code: typeof err?.code === 'number' ? err.code : 0, stdout, stderr }),
+      ),
+    );
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain('cannot reach ClickHouse at http://127.0.0.1:1');
+    expect(unreachable.stderr).toContain('AGENTTRACE_CLICKHOUSE_URL');
+    const empty = await new Promise<Result>((resolve) =>
+      execFile(
+        process.execPath,
+        [BIN, '--path', join(tmpdir(), `agenttrace-empty-${process.pid}`), 'runs'],
+        (err, stdout, stderr) =>
+          resolve({ code: typeof err?.code === 'number' ? err.code : 0, stdout, stderr }),
+      ),
+    );
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain('run `agenttrace migrate`, or `agenttrace demo`');
+    const unknown = await cli('trace', 'no-such-run');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no run or trace with id no-such-run');
+  });
+});

@@ -1,0 +1,156 @@
+/**
+ * The server path end to end: exporter → fault proxy → chDB HTTP bridge →
+ * chDB. Faults are real (refused ports, injected 503s, answers held past the
+ * client timeout); the figures asserted are spans lost, duplicates and
+ * overflow.
+ */
+import { readdirSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ExportResultCode } from '@opentelemetry/core';
+import { ClickHouseSpanExporter } from '../src/exporter.js';
+import { QueueOverflowError } from '../src/errors.js';
+import { createStore, type Store } from '../src/store.js';
+import { startChdbHttpBridge, type ChdbHttpBridge } from './support/chdb-http-bridge.js';
+import { startFaultProxy, type FaultProxy } from './support/fault-proxy.js';
+import { exportSpans, makeSpans } from './support/spans.js';
+import { countSpans, createTracesDatabase, tempDir } from './support/store.js';
+
+let engine: Store;
+let bridge: ChdbHttpBridge;
+let proxy: FaultProxy;
+let database: string;
+
+beforeAll(async () => {
+  engine = createStore({ path: tempDir('http') });
+  bridge = await startChdbHttpBridge(engine.client);
+});
+afterAll(async () => {
+  await bridge.close();
+  await engine.close();
+});
+beforeEach(async () => {
+  database = await createTracesDatabase(engine.client, 'http');
+  proxy = await startFaultProxy(bridge.url);
+});
+afterEach(() => proxy.close());
+
+function serverExporter(options: ConstructorParameters<typeof ClickHouseSpanExporter>[0] = {}) {
+  return new ClickHouseSpanExporter({
+    url: proxy.url,
+    database,
+    flushIntervalMs: 50,
+    ...options,
+  });
+}
+
+describe('ClickHouseSpanExporter', () => {
+  describe('over HTTP', () => {
+    it('stores spans through the bridge', async () => {
+      const exporter = serverExporter();
+      const result = await exportSpans(exporter, await makeSpans(25));
+      await exporter.shutdown();
+      expect(result.code).toBe(ExportResultCode.SUCCESS);
+      expect(await countSpans(engine.client, database)).toEqual({ rows: 25, distinct: 25 });
+      expect(exporter.stats).toMatchObject({ storedSpans: 25, failedSpans: 0, retries: 0 });
+    });
+
+    it('retries a 503 and inserts once', async () => {
+      proxy.failNext(3, 503, 'Service Unavailable');
+      const exporter = serverExporter();
+      await exportSpans(exporter, await makeSpans(40));
+      await exporter.forceFlush();
+      expect(await countSpans(engine.client, database)).toEqual({ rows: 40, distinct: 40 });
+      expect(exporter.stats).toMatchObject({ storedSpans: 40, retries: 3, failedSpans: 0 });
+      await exporter.shutdown();
+    });
+
+    it('retries a retryable ClickHouse code (TOO_MANY_PARTS) but not a bad request', async () => {
+      proxy.failNext(1, 500, 'Code: 252. DB::Exception: Too many parts. (TOO_MANY_PARTS)', {
+        'X-ClickHouse-Exception-Code': '252',
+      });
+      proxy.failNext(1, 500, 'Code: 62. DB::Exception: Syntax error. (SYNTAX_ERROR)', {
+        'X-ClickHouse-Exception-Code': '62',
+      });
+      const exporter = serverExporter({ maxBatchSize: 10 });
+      await exportSpans(exporter, await makeSpans(20));
+      await exporter.forceFlush();
+      // First batch: 252 then stored. Second batch: 62, failed without retry.
+      expect(exporter.stats).toMatchObject({ storedSpans: 10, failedSpans: 10, retries: 1 });
+      expect(await countSpans(engine.client, database)).toEqual({ rows: 10, distinct: 10 });
+      await exporter.shutdown();
+    });
+
+    it('survives refused connections without loss', async () => {
+      await proxy.refuse();
+      const exporter = serverExporter();
+      await exportSpans(exporter, await makeSpans(30));
+      const flushed = exporter.forceFlush();
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await proxy.restore();
+      await flushed;
+      expect(exporter.stats.retries).toBeGreaterThan(0);
+      expect(await countSpans(engine.client, database)).toEqual({ rows: 30, distinct: 30 });
+      await exporter.shutdown();
+    });
+
+    it('stores a batch once when its answer is lost to a client timeout', async () => {
+      // The upstream stores the batch, the answer arrives after the client gave up;
+      // the retry carries the same insert_deduplication_token.
+      proxy.delayNext(2, 1_500);
+      const exporter = serverExporter({ requestTimeoutMs: 500 });
+      await exportSpans(exporter, await makeSpans(50));
+      await exporter.forceFlush();
+      expect(proxy.counts.delayed).toBe(2);
+      expect(exporter.stats).toMatchObject({ storedSpans: 50, failedSpans: 0 });
+      expect(exporter.stats.retries).toBeGreaterThanOrEqual(2);
+      expect(await countSpans(engine.client, database)).toEqual({ rows: 50, distinct: 50 });
+      await exporter.shutdown();
+    });
+
+    it('counts overflow exactly while the store is down, and loses nothing it accepted', async () => {
+      await proxy.refuse();
+      const exporter = serverExporter({ maxQueueSize: 100, maxBatchSize: 50 });
+      const first = await exportSpans(exporter, await makeSpans(80));
+      const second = await exportSpans(exporter, await makeSpans(70));
+      expect(first.code).toBe(ExportResultCode.SUCCESS);
+      expect(second.code).toBe(ExportResultCode.FAILED);
+      expect(second.error).toBeInstanceOf(QueueOverflowError);
+      expect(exporter.stats).toMatchObject({
+        acceptedSpans: 100,
+        droppedSpans: 50,
+        queuedSpans: 100,
+      });
+      await proxy.restore();
+      await exporter.shutdown();
+      expect(exporter.stats).toMatchObject({ storedSpans: 100, failedSpans: 0, queuedSpans: 0 });
+      expect(await countSpans(engine.client, database)).toEqual({ rows: 100, distinct: 100 });
+    });
+
+    it('keeps spans in the spool through an outage longer than the retry bound', async () => {
+      await proxy.refuse();
+      const spoolDir = tempDir('http-spool');
+      const first = serverExporter({ spoolDir, maxAttempts: 2 });
+      await exportSpans(first, await makeSpans(15));
+      await first.shutdown();
+      expect(first.stats).toMatchObject({ deferredSpans: 15, failedSpans: 0, storedSpans: 0 });
+      expect(readdirSync(spoolDir)).toHaveLength(1);
+
+      await proxy.restore();
+      const restarted = serverExporter({ spoolDir });
+      await restarted.forceFlush();
+      expect(restarted.stats).toMatchObject({ replayedSpans: 15, storedSpans: 15 });
+      expect(readdirSync(spoolDir)).toHaveLength(0);
+      expect(await countSpans(engine.client, database)).toEqual({ rows: 15, distinct: 15 });
+      await restarted.shutdown();
+    });
+
+    it('gives up after the attempt bound and counts the batch as failed', async () => {
+      proxy.failNext(3, 503);
+      const exporter = serverExporter({ maxAttempts: 2 });
+      await exportSpans(exporter, await makeSpans(5));
+      await exporter.forceFlush();
+      expect(exporter.stats).toMatchObject({ storedSpans: 0, failedSpans: 5, retries: 1 });
+      await exporter.shutdown();
+    });
+  });
+});

@@ -1,0 +1,82 @@
+/**
+ * Query filters, validated once with zod: every error names the field, what
+ * was expected and what was given. Used by the CLI and the collector's API.
+ */
+import { z } from 'zod';
+
+const RUN_STATUSES = ['success', 'failure', 'partial'] as const;
+const FAILURE_TYPES = ['tool', 'model', 'retrieval', 'orchestration'] as const;
+const DURATION = /^(\d+)(s|m|h|d|w)$/;
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400, w: 604_800 };
+const label = z
+  .string()
+  .regex(/^[A-Za-z0-9_@][A-Za-z0-9_.:/@-]{0,127}$/, 'a label of letters, digits and _.:/@-');
+
+/** Turns `15m`, `24h`, `7d` or an ISO date into a Date; `undefined` when `value` is neither. */
+export function parseSince(value: string, now = Date.now()): Date | undefined {
+  const d = DURATION.exec(value);
+  if (d) return new Date(now - Number(d[1]) * UNIT_SECONDS[d[2]!]! * 1000);
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? undefined : new Date(t);
+}
+
+const since = z.string().transform((v, ctx) => {
+  const date = parseSince(v);
+  if (!date)
+    ctx.addIssue({ code: 'custom', message: 'a duration like 30m, 24h, 7d or an ISO date' });
+  return date ?? new Date(0);
+});
+
+/** Filters of `listRuns`. */
+export const runFiltersSchema = z.object({
+  agent: label.optional(),
+  version: label.optional(),
+  variant: label.optional(),
+  status: z.enum(RUN_STATUSES).optional(),
+  failureType: z.enum(FAILURE_TYPES).optional(),
+  since: since.optional(),
+  until: since.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(20),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+});
+/** Run filters as given by a user (strings allowed for numbers and times). */
+export type RunFiltersInput = z.input<typeof runFiltersSchema>;
+/** Resolved run filters. */
+export type RunFilters = z.output<typeof runFiltersSchema>;
+
+/** Dimensions `getStats` can group by. */
+export const STATS_DIMENSIONS = ['agent', 'version', 'variant', 'model', 'provider'] as const;
+/** A stats dimension. */
+export type StatsDimension = (typeof STATS_DIMENSIONS)[number];
+
+/** Filters of `getStats`. */
+export const statsFiltersSchema = z.object({
+  by: z.enum(STATS_DIMENSIONS).default('agent'),
+  agent: label.optional(),
+  since: since.optional(),
+  until: since.optional(),
+});
+/** Stats filters as given by a user. */
+export type StatsFiltersInput = z.input<typeof statsFiltersSchema>;
+
+/** Thrown for invalid filters; `message` names each bad field. */
+export class InvalidQueryError extends Error {
+  override readonly name = 'InvalidQueryError';
+  readonly code = 'INVALID_QUERY';
+}
+
+function describe(value: unknown): string {
+  return value === undefined ? 'nothing' : JSON.stringify(value);
+}
+
+/** Parses `input` with `schema` or throws an `InvalidQueryError` naming each field. */
+export function parseFilters<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const given = (input ?? {}) as Record<string, unknown>;
+  const parts = result.error.issues.map((issue) => {
+    const field = issue.path.join('.');
+    return `${field} must be ${issue.message.replace(/^Invalid (input|option): expected /, '')} (got ${describe(given[field])})`;
+  });
+  throw new InvalidQueryError(parts.join('; '));
+}
