@@ -4,7 +4,14 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', '.agenttrace/**', '**/*.mjs', '**/*.cjs', '**/bin/*.js'],
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '.agenttrace/**',
+      '**/*.mjs',
+      '**/*.cjs',
+      '**/bin/*.js',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
