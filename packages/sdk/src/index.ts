@@ -29,10 +29,10 @@ export {
   FORBIDDEN_PREFIXES,
 } from './privacy/policy.js';
 export type { PrivacyPolicy, PrivacyPolicyOptions } from './privacy/policy.js';
-export { rule } from './privacy/rules.js';
+export { rule, ID_PATTERN } from './privacy/rules.js';
 export type { AttributeRule } from './privacy/rules.js';
-export { looksSensitive, isSafeLabel, LABEL_PATTERN } from './privacy/sensitive.js';
-export { filterSpan, isSafeName } from './privacy/filter-span.js';
+export { looksSensitive, isSafeLabel, LABEL_PATTERN, SENSITIVE_PATTERNS } from './privacy/sensitive.js';
+export { filterSpan, isSafeName, NAME_VERBS } from './privacy/filter-span.js';
 export { ALIASES } from './privacy/aliases.js';
 export { DropCounter } from './privacy/drop-counter.js';
 export * as conventions from './conventions.js';

@@ -24,7 +24,7 @@ export const DROPPED_TRACE_STATE = '(trace_state)';
 
 const SCHEMA_URL_PATTERN = /^https:\/\/opentelemetry\.io\/schemas\/\d+\.\d+\.\d+$/;
 /** First words a two-word name may start with: operations, step types, HTTP methods. */
-const NAME_VERBS: ReadonlySet<string> = new Set([
+export const NAME_VERBS: ReadonlySet<string> = new Set([
   ...C.OPERATION_NAMES,
   ...C.STEP_TYPES,
   C.SPAN_NAME_FEEDBACK,

@@ -53,7 +53,8 @@ export interface ArrayRule {
 export type AttributeRule =
   EnumRule | LabelRule | IdRule | NumberRule | IntegerRule | BooleanRule | ArrayRule;
 
-const ID_PATTERN =
+/** A run id: a UUID or 16/32 hex digits. */
+export const ID_PATTERN =
   /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16}|[0-9a-f]{32})$/i;
 
 /** Rule constructors, for readable policies. */

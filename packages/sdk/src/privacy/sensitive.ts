@@ -8,7 +8,8 @@
 /** The strict shape of a label: no spaces, no quotes, short. */
 export const LABEL_PATTERN = /^[A-Za-z0-9_@][A-Za-z0-9_.:/@-]{0,127}$/;
 
-const SENSITIVE_PATTERNS: readonly RegExp[] = [
+/** The detectors {@link looksSensitive} applies, exported for generators of other enforcement points. */
+export const SENSITIVE_PATTERNS: readonly RegExp[] = [
   // e-mail addresses, also as `user@host` without a dot-TLD
   /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z0-9.-]+/,
   // long digit runs, with or without separators: phone, card, account, national id numbers

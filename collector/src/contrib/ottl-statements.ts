@@ -1,0 +1,185 @@
+/**
+ * Translates the agenttrace privacy policy into OTTL statements for the
+ * OpenTelemetry Collector (contrib) `transform` processor, for teams that run
+ * the official collector fleet. What OTTL cannot express is listed in
+ * `docs/scale.md`; this file only emits what it can enforce.
+ */
+import {
+  ALIASES,
+  ID_PATTERN,
+  LABEL_PATTERN,
+  NAME_VERBS,
+  SENSITIVE_PATTERNS,
+  conventions as C,
+  type AttributeRule,
+  type PrivacyPolicy,
+} from '@agenttrace/sdk';
+
+/** OTTL statements per transform-processor context. */
+export interface OttlStatements {
+  resource: string[];
+  scope: string[];
+  span: string[];
+  spanevent: string[];
+}
+
+const q = (s: string) => JSON.stringify(s);
+const attr = (key: string) => `attributes[${q(key)}]`;
+
+/** RE2 has no lookaround; patterns using it are left to agenttrace's own collector. */
+function re2(pattern: RegExp): string | undefined {
+  if (/\(\?[=!<]/.test(pattern.source)) return undefined;
+  return pattern.flags.includes('i') ? `(?i:${pattern.source})` : pattern.source;
+}
+
+/** One RE2 alternation of the sensitive-value detectors that RE2 can run. */
+export const SENSITIVE_RE2 = SENSITIVE_PATTERNS.map(re2)
+  .filter((s): s is string => s !== undefined)
+  .map((s) => `(?:${s})`)
+  .join('|');
+
+/** Detectors RE2 cannot run (lookarounds); reported in the docs. */
+export const SENSITIVE_NOT_IN_RE2 = SENSITIVE_PATTERNS.filter((p) => re2(p) === undefined).map(
+  (p) => p.source,
+);
+
+const LABEL = LABEL_PATTERN.source;
+const LABEL_BODY = LABEL.slice(1, -1);
+/** Span and event names: one label, or a known verb and one label (as `isSafeName`). */
+export const NAME_RE2 = `^(?:${LABEL_BODY}|(?:${[...NAME_VERBS].map(escape).join('|')}) ${LABEL_BODY})$`;
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Statements deleting `key` when its value breaks `r`. Arrays cannot be checked item by item: they are deleted. */
+function ruleStatements(key: string, r: AttributeRule): string[] {
+  const a = attr(key);
+  const present = `${a} != nil`;
+  switch (r.kind) {
+    case 'enum':
+      return [
+        `delete_key(attributes, ${q(key)}) where ${present} and not IsMatch(${a}, ${q(`^(?:${r.values.map(escape).join('|')})$`)})`,
+      ];
+    case 'label': {
+      const pattern = r.pattern ? re2(r.pattern) : LABEL;
+      const max = r.maxLength ?? 128;
+      return [
+        pattern === undefined
+          ? `delete_key(attributes, ${q(key)}) where ${present}`
+          : `delete_key(attributes, ${q(key)}) where ${present} and (not IsString(${a}) or not IsMatch(${a}, ${q(pattern)}) or Len(${a}) > ${max} or IsMatch(${a}, ${q(SENSITIVE_RE2)}))`,
+      ];
+    }
+    case 'id':
+      return [
+        `delete_key(attributes, ${q(key)}) where ${present} and not IsMatch(${a}, ${q(ID_PATTERN.source)})`,
+      ];
+    case 'integer': {
+      const bounds = [`not IsInt(${a})`];
+      bounds.push(`${a} < ${r.min ?? 0}`);
+      if (r.max !== undefined && r.max < Number.MAX_SAFE_INTEGER) bounds.push(`${a} > ${r.max}`);
+      return [
+        `delete_key(attributes, ${q(key)}) where ${present} and not IsInt(${a})`,
+        `delete_key(attributes, ${q(key)}) where ${present} and (${bounds.slice(1).join(' or ')})`,
+      ];
+    }
+    case 'number': {
+      const checks = [
+        `delete_key(attributes, ${q(key)}) where ${present} and not IsDouble(${a}) and not IsInt(${a})`,
+      ];
+      const bounds: string[] = [];
+      if (r.min !== undefined) bounds.push(`${a} < ${r.min}`);
+      if (r.max !== undefined) bounds.push(`${a} > ${r.max}`);
+      if (bounds.length)
+        checks.push(
+          `delete_key(attributes, ${q(key)}) where ${present} and (${bounds.join(' or ')})`,
+        );
+      return checks;
+    }
+    case 'boolean':
+      return [`delete_key(attributes, ${q(key)}) where ${present} and not IsBool(${a})`];
+    case 'array':
+      return [`delete_key(attributes, ${q(key)}) where ${present}`];
+  }
+}
+
+function keepAndCheck(allowed: ReadonlyMap<string, AttributeRule>): string[] {
+  const keys = [...allowed.keys()];
+  return [
+    `keep_keys(attributes, [${keys.map(q).join(', ')}])`,
+    ...keys.flatMap((k) => ruleStatements(k, allowed.get(k)!)),
+  ];
+}
+
+/** Foreign keys copied under the conventions' names before the keep list drops them. */
+function aliasStatements(): string[] {
+  const out: string[] = [];
+  for (const [source, alias] of ALIASES) {
+    const target = attr(alias.target);
+    const when = `${target} == nil and ${attr(source)} != nil`;
+    if (!alias.transform) {
+      out.push(`set(${target}, ${attr(source)}) where ${when}`);
+      continue;
+    }
+    // transforms that are lookup tables become one statement per value
+    for (const value of [
+      'AGENT',
+      'TOOL',
+      'LLM',
+      'RETRIEVER',
+      'EMBEDDING',
+      'CHAIN',
+      'agent',
+      'tool',
+      'workflow',
+      'ai.generateText',
+      'ai.streamText',
+      'ai.generateObject',
+      'ai.streamObject',
+      'ai.generateText.doGenerate',
+      'ai.streamText.doStream',
+      'ai.generateObject.doGenerate',
+      'ai.streamObject.doStream',
+      'ai.toolCall',
+      'ai.embed.doEmbed',
+      'ai.embedMany.doEmbed',
+    ]) {
+      const mapped = alias.transform(value);
+      if (typeof mapped === 'string' && alias.target === C.ATTR_GEN_AI_OPERATION_NAME)
+        out.push(
+          `set(${target}, ${q(mapped)}) where ${target} == nil and ${attr(source)} == ${q(value)}`,
+        );
+    }
+    if (source === 'ai.model.provider') {
+      out.push(`set(${target}, ${attr(source)}) where ${when}`);
+      out.push(`replace_pattern(${target}, "^([^.]+)\\\\..*$", "$$1")`);
+      out.push(`replace_pattern(${target}, "-", "_")`);
+    }
+    if (source === 'ai.response.msToFirstChunk')
+      out.push(`set(${target}, Double(${attr(source)}) / 1000) where ${when}`);
+  }
+  return out;
+}
+
+/** Builds the statements for `policy`. */
+export function ottlStatements(policy: PrivacyPolicy): OttlStatements {
+  const label64 = `^[A-Za-z0-9_@][A-Za-z0-9_.:/@-]{0,63}$`;
+  return {
+    resource: keepAndCheck(policy.resourceAttributes),
+    scope: [
+      `set(name, ${q(C.SPAN_NAME_REDACTED)}) where not IsMatch(name, ${q(LABEL)}) or IsMatch(name, ${q(SENSITIVE_RE2)})`,
+      `set(version, "") where version != "" and (not IsMatch(version, ${q(LABEL)}) or IsMatch(version, ${q(SENSITIVE_RE2)}))`,
+    ],
+    span: [
+      ...aliasStatements(),
+      ...keepAndCheck(policy.spanAttributes),
+      `set(name, ${q(C.SPAN_NAME_REDACTED)}) where not IsMatch(name, ${q(NAME_RE2)}) or IsMatch(name, ${q(SENSITIVE_RE2)})`,
+      `set(status.message, "") where status.message != "" and (not IsMatch(status.message, ${q(label64)}) or IsMatch(status.message, ${q(SENSITIVE_RE2)}))`,
+      `set(trace_state, "")`,
+    ],
+    spanevent: [
+      ...keepAndCheck(policy.eventAttributes),
+      `set(name, ${q(C.EVENT_NAME_REDACTED)}) where not IsMatch(name, ${q(NAME_RE2)}) or IsMatch(name, ${q(SENSITIVE_RE2)})`,
+    ],
+  };
+}
