@@ -29,6 +29,7 @@ export default defineConfig({
             'dashboards/test/**/*.test.ts',
             'packages/query/test/**/*.test.ts',
             'packages/cli/test/**/*.test.ts',
+            'packages/integrations/test/**/*.test.ts',
           ],
         },
       },

@@ -102,12 +102,23 @@ export class AgentTracer implements RunHost {
     const originRun =
       parallelOrigin !== undefined && parallelOrigin === parentRun ? parallelOrigin : undefined;
     const origin: C.RunOrigin = originRun ? 'parallel' : parentRun ? 'nested' : 'root';
-    return this.startRun(options, active, origin, parentRun, originRun, fn);
+    return this.runIn(options, active, origin, parentRun, originRun, fn);
+  }
+
+  /**
+   * Starts a run that the caller ends with `run.end(error?)`, for
+   * callback-style frameworks where start and end happen in different
+   * callbacks. Prefer `run()` otherwise: it cannot leave a run open.
+   */
+  startRun(options: RunOptions = {}): Run {
+    const active = context.active();
+    const parentRun = active.getValue(RUN_KEY) as Run | undefined;
+    return this.openRun(options, active, parentRun ? 'nested' : 'root', parentRun, undefined);
   }
 
   /** @internal Implements `Run.fork`: a new trace, linked to the origin run. */
   forkRun<T>(originRun: Run, fn: (run: Run) => T): T {
-    return this.startRun({}, ROOT_CONTEXT, 'fork', undefined, originRun, fn);
+    return this.runIn({}, ROOT_CONTEXT, 'fork', undefined, originRun, fn);
   }
 
   /**
@@ -142,14 +153,13 @@ export class AgentTracer implements RunHost {
     span.end();
   }
 
-  private startRun<T>(
+  private openRun(
     options: RunOptions,
     parent: Context,
     origin: C.RunOrigin,
     parentRun: Run | undefined,
     originRun: Run | undefined,
-    fn: (run: Run) => T,
-  ): T {
+  ): Run {
     label('variant', options.variant, false);
     label(
       'promptTemplate.name',
@@ -188,6 +198,18 @@ export class AgentTracer implements RunHost {
       agentVersion: this.agentVersion,
       variant: options.variant,
     });
+    return run;
+  }
+
+  private runIn<T>(
+    options: RunOptions,
+    parent: Context,
+    origin: C.RunOrigin,
+    parentRun: Run | undefined,
+    originRun: Run | undefined,
+    fn: (run: Run) => T,
+  ): T {
+    const run = this.openRun(options, parent, origin, parentRun, originRun);
     let result: T;
     try {
       result = context.with(run.context, fn, undefined, run);

@@ -31,7 +31,12 @@ export {
 export type { PrivacyPolicy, PrivacyPolicyOptions } from './privacy/policy.js';
 export { rule, ID_PATTERN } from './privacy/rules.js';
 export type { AttributeRule } from './privacy/rules.js';
-export { looksSensitive, isSafeLabel, LABEL_PATTERN, SENSITIVE_PATTERNS } from './privacy/sensitive.js';
+export {
+  looksSensitive,
+  isSafeLabel,
+  LABEL_PATTERN,
+  SENSITIVE_PATTERNS,
+} from './privacy/sensitive.js';
 export { filterSpan, isSafeName, NAME_VERBS } from './privacy/filter-span.js';
 export { ALIASES } from './privacy/aliases.js';
 export { DropCounter } from './privacy/drop-counter.js';

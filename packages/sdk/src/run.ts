@@ -86,6 +86,7 @@ function stepAttributes(
 export class Run {
   private explicitStatus: C.RunStatus | undefined;
   private failures: Failure[] | undefined;
+  private ended = false;
   /** Steps that failed and were not superseded by a successful retry. */
   private handledStepFailures = 0;
 
@@ -253,8 +254,18 @@ export class Run {
     this.handledStepFailures += count;
   }
 
+  /**
+   * Ends a run from `AgentTracer.startRun`, failed when `error` is given.
+   * Idempotent; runs from `AgentTracer.run` end by themselves.
+   */
+  end(error?: unknown): void {
+    this.finish(error);
+  }
+
   /** @internal Ends the run span with its status, first failure and outcome. */
   finish(error: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
     if (error !== undefined) {
       const f = classifyError(error, undefined);
       this.recordFailure({ type: f.type, code: f.code, step: f.step });

@@ -395,6 +395,27 @@ describe('AgentTracer', () => {
     });
   });
 
+  describe('.startRun', () => {
+    it('starts a run the caller ends, failed when given an error, once only', () => {
+      const p = createPipeline();
+      const tracer = p.agent('cb');
+      const run = tracer.startRun({ variant: 'x' });
+      const step = run.startStep('tool', 'lookup');
+      run.endStep(step, Object.assign(new Error('t'), { name: 'TimeoutError' }));
+      run.end(step.failed ? new Error('gave up') : undefined);
+      run.end();
+      const spans = p.spans().filter((s) => s.name === 'invoke_agent cb');
+      expect(spans).toHaveLength(1);
+      expect(spans[0]!.attributes).toMatchObject({
+        [C.ATTR_RUN_STATUS]: 'failure',
+        [C.ATTR_VARIANT]: 'x',
+      });
+      expect(p.byName('execute_tool lookup').parentSpanContext?.spanId).toBe(
+        spans[0]!.spanContext().spanId,
+      );
+    });
+  });
+
   describe('.recordFeedback', () => {
     it('records feedback as a span linked to the finished run', async () => {
       const p = createPipeline();

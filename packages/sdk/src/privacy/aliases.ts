@@ -85,6 +85,7 @@ export const ALIASES: ReadonlyMap<string, Alias> = new Map<string, Alias>([
     'ai.operationId',
     { target: C.ATTR_GEN_AI_OPERATION_NAME, transform: lookup(AI_SDK_OPERATIONS) },
   ],
+  ['ai.telemetry.functionId', { target: C.ATTR_GEN_AI_AGENT_NAME }],
   ['ai.model.id', { target: C.ATTR_GEN_AI_REQUEST_MODEL }],
   ['ai.model.provider', { target: C.ATTR_GEN_AI_PROVIDER_NAME, transform: providerFromAiSdk }],
   ['ai.response.model', { target: C.ATTR_GEN_AI_RESPONSE_MODEL }],
