@@ -69,10 +69,14 @@ export class BatchQueue {
     return this.open;
   }
 
-  /** Queues as many `lines` as fit; the rest is dropped (and reported). */
+  /**
+   * Queues all of `lines` or, when they do not all fit, none of them (and
+   * reports them dropped). All or nothing: a caller told FAILED may retry the
+   * whole call without the spans kept from it being stored twice.
+   */
   offer(lines: readonly string[]): OfferResult {
     const room = Math.max(0, this.maxQueueSize - this.queuedSpans);
-    const accepted = Math.min(room, lines.length);
+    const accepted = lines.length <= room ? lines.length : 0;
     const parts: { batch: Batch; lines: readonly string[] }[] = [];
     const sealed: Batch[] = [];
     let offset = 0;

@@ -116,14 +116,14 @@ describe('ClickHouseSpanExporter', () => {
       expect(second.code).toBe(ExportResultCode.FAILED);
       expect(second.error).toBeInstanceOf(QueueOverflowError);
       expect(exporter.stats).toMatchObject({
-        acceptedSpans: 100,
-        droppedSpans: 50,
-        queuedSpans: 100,
+        acceptedSpans: 80,
+        droppedSpans: 70,
+        queuedSpans: 80,
       });
       await proxy.restore();
       await exporter.shutdown();
-      expect(exporter.stats).toMatchObject({ storedSpans: 100, failedSpans: 0, queuedSpans: 0 });
-      expect(await countSpans(engine.client, database)).toEqual({ rows: 100, distinct: 100 });
+      expect(exporter.stats).toMatchObject({ storedSpans: 80, failedSpans: 0, queuedSpans: 0 });
+      expect(await countSpans(engine.client, database)).toEqual({ rows: 80, distinct: 80 });
     });
 
     it('keeps spans in the spool through an outage longer than the retry bound', async () => {

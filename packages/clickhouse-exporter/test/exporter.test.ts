@@ -86,7 +86,7 @@ describe('ClickHouseSpanExporter', () => {
       await exporter.shutdown();
     });
 
-    it('drops spans beyond maxQueueSize, counts them and fails that call', async () => {
+    it('drops a whole call that does not fit in maxQueueSize, counts it and fails it', async () => {
       const database = await createTracesDatabase(store.client);
       // A long interval keeps the first spans queued while the second call arrives.
       const exporter = new ClickHouseSpanExporter({
@@ -102,10 +102,10 @@ describe('ClickHouseSpanExporter', () => {
       expect(first.code).toBe(ExportResultCode.SUCCESS);
       expect(second.code).toBe(ExportResultCode.FAILED);
       expect(second.error).toBeInstanceOf(QueueOverflowError);
-      expect((second.error as QueueOverflowError).dropped).toBe(4);
+      expect((second.error as QueueOverflowError).dropped).toBe(8);
       await exporter.shutdown();
-      expect(exporter.stats).toMatchObject({ acceptedSpans: 10, droppedSpans: 4, storedSpans: 10 });
-      expect(await countSpans(store.client, database)).toEqual({ rows: 10, distinct: 10 });
+      expect(exporter.stats).toMatchObject({ acceptedSpans: 6, droppedSpans: 8, storedSpans: 6 });
+      expect(await countSpans(store.client, database)).toEqual({ rows: 6, distinct: 6 });
     });
 
     it('fails a batch the table rejects without retrying it', async () => {

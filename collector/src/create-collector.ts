@@ -1,0 +1,124 @@
+/**
+ * Builds the collector: a Hono app with `POST /v1/traces`, `GET /health` and
+ * `GET /metrics`, served by `@hono/node-server`, over the allowlist → queue →
+ * exporter pipeline.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import { Hono } from 'hono';
+import type { AddressInfo } from 'node:net';
+import { createTokenVerifier } from './auth.js';
+import { handleTraces, type TracesContext } from './handle-traces.js';
+import { CollectorMetrics } from './metrics.js';
+import { resolveOptions, type CollectorOptions } from './options.js';
+import { Pipeline } from './pipeline.js';
+
+/** A running or ready-to-run collector. */
+export interface Collector {
+  /**
+   * The Hono app, to mount more routes (the query API) on the same server.
+   * Add them before `listen` or the first request: Hono's router is built then.
+   */
+  readonly app: Hono;
+  /** The Fetch-API handler: usable without `listen` (tests, other servers). */
+  readonly fetch: (request: Request) => Promise<Response>;
+  /** Starts serving; resolves with the bound address (port 0 picks a free port). */
+  listen(port?: number, host?: string): Promise<AddressInfo>;
+  /** The HTTP server once listening. */
+  readonly server: ServerType | undefined;
+  /** Live counters. */
+  readonly metrics: CollectorMetrics;
+  /** The `/metrics` text, as served. */
+  renderMetrics(): string;
+  /** Waits until every accepted span was exported (or dropped after its attempts). */
+  forceFlush(): Promise<void>;
+  /**
+   * Stops accepting (503), closes the server, flushes within
+   * `exportTimeoutMs`, shuts the exporter down. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates a collector.
+ *
+ * @example
+ * const collector = createCollector({ exporter: new ClickHouseSpanExporter(...), tokens: [token] });
+ * await collector.listen(4318, '127.0.0.1');
+ */
+export function createCollector(options: CollectorOptions): Collector {
+  const o = resolveOptions(options);
+  const metrics = new CollectorMetrics();
+  const pipeline = new Pipeline(o, metrics);
+  const ctx: TracesContext = {
+    options: o,
+    metrics,
+    pipeline,
+    logger: o.logger,
+    verify: createTokenVerifier(o.tokens),
+    active: 0,
+    closing: false,
+  };
+  const renderMetrics = () =>
+    metrics.render({
+      allowlist: () => pipeline.allowlistStats(),
+      queueDepth: () => pipeline.size,
+      queueCapacity: () => o.maxQueueSpans,
+      tailBuffered: () => pipeline.buffered,
+      downstreamBacklog: () => pipeline.downstream(),
+    });
+
+  const app = new Hono();
+  app.post('/v1/traces', (c) => handleTraces(c.req.raw, ctx));
+  app.get('/health', (c) =>
+    ctx.closing
+      ? c.json({ status: 'closing' }, 503)
+      : c.json({ status: 'ok', queue: pipeline.size }),
+  );
+  app.get('/metrics', (c) =>
+    c.text(renderMetrics(), 200, { 'content-type': 'text/plain; version=0.0.4' }),
+  );
+  app.notFound((c) => c.json({ code: 5, message: 'not found' }, 404));
+  app.onError((err, c) => {
+    o.logger.error('unhandled error', { error: err.name });
+    return c.json({ code: 13, message: 'internal error' }, 500);
+  });
+
+  let server: ServerType | undefined;
+  let closed: Promise<void> | undefined;
+  const fetch = async (request: Request) => app.fetch(request);
+
+  return {
+    app,
+    fetch,
+    get server() {
+      return server;
+    },
+    metrics,
+    renderMetrics,
+    listen(port = 4318, host = '127.0.0.1') {
+      return new Promise<AddressInfo>((resolve, reject) => {
+        const s = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
+          o.logger.info('collector listening', { host: info.address, port: info.port });
+          resolve(info);
+        });
+        s.once('error', reject);
+        server = s;
+      });
+    },
+    forceFlush: () => pipeline.flush(),
+    close() {
+      closed ??= (async () => {
+        ctx.closing = true;
+        const s = server;
+        const serverClosed = s
+          ? new Promise<void>((resolve) => s.close(() => resolve()))
+          : Promise.resolve();
+        await pipeline.shutdown(o.exportTimeoutMs);
+        if (s && 'closeIdleConnections' in s) s.closeIdleConnections();
+        await serverClosed;
+        o.logger.info('collector closed', { exported: metrics.exported });
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * Options of {@link createCollector} and their one resolver: defaults are
+ * filled in here, and an invalid value throws a {@link CollectorError} naming
+ * the field, what was expected and what was given.
+ */
+import type { PrivacyPolicy, PrivacyPolicyOptions } from '@agenttrace/sdk';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { z } from 'zod';
+import { CollectorError } from './errors.js';
+import { silentLogger, type CollectorLogger } from './logger.js';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './otlp/limits.js';
+
+/** Tail sampling of successful runs; failed runs are always kept whole. */
+export interface TailSamplingOptions {
+  /** Share of successful traces kept, by a hash of the trace id (deterministic). @default 1 */
+  successRate?: number;
+  /** How long spans of a trace wait for its run (root) span before a decision. @default 30_000 */
+  decisionWaitMs?: number;
+  /** Spans held while waiting; past it the oldest traces are decided early. @default 10_000 */
+  maxBufferedSpans?: number;
+}
+
+/** Options of `createCollector`. Every field but `exporter` is optional. */
+export interface CollectorOptions {
+  /** Where accepted, filtered spans go (the ClickHouse exporter in production). */
+  exporter: SpanExporter;
+  /** Bearer tokens accepted on `/v1/traces`; empty means no authentication. @default [] */
+  tokens?: readonly string[];
+  /** The allowlist policy, or options extending the default one. @default the default policy */
+  policy?: PrivacyPolicy | PrivacyPolicyOptions;
+  /** Largest request body as sent (compressed or not), in bytes. @default 4_194_304 */
+  maxBodyBytes?: number;
+  /** Largest body after gunzip, in bytes. @default 16_777_216 */
+  maxDecompressedBytes?: number;
+  /** Requests processed at once; more are answered 503. @default 32 */
+  maxConcurrentRequests?: number;
+  /** Spans accepted but not yet exported (queued or buffered for sampling); past it, 429. @default 16_384 */
+  maxQueueSpans?: number;
+  /** Spans handed to the exporter in one `export` call. @default 1_024 */
+  maxExportBatchSize?: number;
+  /** Wait for a fuller batch at most this long, in ms. @default 200 */
+  exportDelayMs?: number;
+  /** An `export` call that has not called back by then counts as failed, in ms. @default 30_000 */
+  exportTimeoutMs?: number;
+  /** Attempts per batch before it is dropped (counted as `export_failed`). @default 10 */
+  maxExportAttempts?: number;
+  /** `Retry-After` sent with 429 and 503, in seconds. @default 1 */
+  retryAfterSeconds?: number;
+  /** Decoding limits. @default see `DEFAULT_DECODE_LIMITS` */
+  limits?: Partial<DecodeLimits>;
+  /**
+   * Spans the exporter still holds after acknowledging them (an exporter
+   * that queues, such as `ClickHouseSpanExporter`: `() => exporter.stats.queuedSpans`).
+   * Counted against `maxQueueSpans`, so clients get 429 before the exporter's
+   * own queue overflows. A throw counts as 0.
+   * @default () => 0
+   */
+  downstreamBacklog?: () => number;
+  /** Tail sampling; off unless given. @default undefined */
+  tailSampling?: TailSamplingOptions;
+  /** Structured logger. @default a logger that discards */
+  logger?: CollectorLogger;
+}
+
+/** Options with every default filled in. */
+export interface ResolvedCollectorOptions {
+  readonly exporter: SpanExporter;
+  readonly tokens: readonly string[];
+  readonly policy: PrivacyPolicy | PrivacyPolicyOptions;
+  readonly maxBodyBytes: number;
+  readonly maxDecompressedBytes: number;
+  readonly maxConcurrentRequests: number;
+  readonly maxQueueSpans: number;
+  readonly maxExportBatchSize: number;
+  readonly exportDelayMs: number;
+  readonly exportTimeoutMs: number;
+  readonly maxExportAttempts: number;
+  readonly retryAfterSeconds: number;
+  readonly limits: DecodeLimits;
+  readonly downstreamBacklog: () => number;
+  readonly tailSampling: Required<TailSamplingOptions> | undefined;
+  readonly logger: CollectorLogger;
+}
+
+const positive = z.number().int().positive();
+const nonNegative = z.number().int().nonnegative();
+
+const schema = z.object({
+  exporter: z.custom<SpanExporter>(
+    (v) => typeof v === 'object' && v !== null && typeof (v as SpanExporter).export === 'function',
+    'must be a SpanExporter',
+  ),
+  tokens: z.array(z.string().min(16, 'must be at least 16 characters')).default([]),
+  policy: z
+    .custom<PrivacyPolicy | PrivacyPolicyOptions>((v) => typeof v === 'object' && v !== null)
+    .default({}),
+  maxBodyBytes: positive.default(4 * 1024 * 1024),
+  maxDecompressedBytes: positive.default(16 * 1024 * 1024),
+  maxConcurrentRequests: positive.default(32),
+  maxQueueSpans: positive.default(16_384),
+  maxExportBatchSize: positive.default(1_024),
+  exportDelayMs: nonNegative.default(200),
+  exportTimeoutMs: positive.default(30_000),
+  maxExportAttempts: positive.default(10),
+  retryAfterSeconds: positive.default(1),
+  limits: z
+    .object({
+      maxAttributes: positive.default(DEFAULT_DECODE_LIMITS.maxAttributes),
+      maxEvents: positive.default(DEFAULT_DECODE_LIMITS.maxEvents),
+      maxLinks: positive.default(DEFAULT_DECODE_LIMITS.maxLinks),
+      maxStringLength: positive.default(DEFAULT_DECODE_LIMITS.maxStringLength),
+      maxArrayLength: positive.default(DEFAULT_DECODE_LIMITS.maxArrayLength),
+      maxValueDepth: positive.max(64).default(DEFAULT_DECODE_LIMITS.maxValueDepth),
+    })
+    .default(DEFAULT_DECODE_LIMITS),
+  downstreamBacklog: z
+    .custom<() => number>((v) => typeof v === 'function', 'must be a function')
+    .default(() => () => 0),
+  tailSampling: z
+    .object({
+      successRate: z.number().min(0).max(1).default(1),
+      decisionWaitMs: positive.default(30_000),
+      maxBufferedSpans: positive.default(10_000),
+    })
+    .optional(),
+  logger: z
+    .custom<CollectorLogger>(
+      (v) =>
+        typeof v === 'object' && v !== null && typeof (v as CollectorLogger).info === 'function',
+      'must be a CollectorLogger',
+    )
+    .default(silentLogger),
+});
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return `a string of length ${value.length}`;
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null)
+    return String(value);
+  return Array.isArray(value) ? 'an array' : typeof value;
+}
+
+/** Fills in defaults; throws `CollectorError('invalid_options')` naming the first bad field. */
+export function resolveOptions(options: CollectorOptions): ResolvedCollectorOptions {
+  const result = schema.safeParse(options);
+  if (result.success) {
+    const r = result.data;
+    if (r.maxDecompressedBytes < r.maxBodyBytes)
+      throw new CollectorError(
+        'invalid_options',
+        `maxDecompressedBytes must be at least maxBodyBytes (${r.maxBodyBytes}) (got ${r.maxDecompressedBytes})`,
+      );
+    return { ...r, tailSampling: r.tailSampling };
+  }
+  const issue = result.error.issues[0];
+  const path = issue?.path.join('.') || '(options)';
+  let value: unknown = options;
+  for (const key of issue?.path ?? [])
+    value = (value as Record<PropertyKey, unknown> | undefined)?.[key];
+  // Token values are secrets: describe, never print them.
+  throw new CollectorError(
+    'invalid_options',
+    `${path} ${issue?.message ?? 'is invalid'} (got ${describe(value)})`,
+  );
+}
