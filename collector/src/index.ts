@@ -3,6 +3,11 @@
  * through the agenttrace privacy allowlist before handing it to an exporter.
  */
 export { createCollector } from './create-collector.js';
+export { startCollectorService } from './service.js';
+export type { CollectorService, CollectorServiceOptions } from './service.js';
+export { queryRoutes } from './query-routes.js';
+export { contribCollectorConfig } from './contrib/contrib-config.js';
+export type { ContribConfigOptions } from './contrib/contrib-config.js';
 export type { Collector } from './create-collector.js';
 export { resolveOptions } from './options.js';
 export type { CollectorOptions, ResolvedCollectorOptions, TailSamplingOptions } from './options.js';

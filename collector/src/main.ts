@@ -1,25 +1,20 @@
 #!/usr/bin/env -S npx tsx
 /**
  * The collector's entry: reads the environment (only here), logs JSON lines
- * to stderr, and closes cleanly on SIGINT/SIGTERM. Until the ClickHouse
- * exporter is plugged in, spans go to a console-free no-op exporter.
+ * to stderr, stores spans in ClickHouse (embedded unless a URL is given) and
+ * closes cleanly on SIGINT/SIGTERM.
  *
  * AGENTTRACE_COLLECTOR_PORT   default 4318
  * AGENTTRACE_COLLECTOR_HOST   default 127.0.0.1
  * AGENTTRACE_COLLECTOR_TOKENS comma-separated bearer tokens; none = no auth
+ * AGENTTRACE_CLICKHOUSE_URL, _USER, _PASSWORD, _DATABASE   a ClickHouse server
+ * AGENTTRACE_STORE_PATH       the embedded store's directory, default ./.agenttrace/store
  */
-import { ExportResultCode } from '@opentelemetry/core';
-import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { createCollector } from './create-collector.js';
+import { storeOptionsFromEnv } from '@agenttrace/clickhouse-exporter';
 import { createJsonLineLogger } from './logger.js';
+import { startCollectorService } from './service.js';
 
 const logger = createJsonLineLogger((line) => process.stderr.write(line));
-
-/** Accepts and discards: stands in until the ClickHouse exporter is wired. */
-const discardExporter: SpanExporter = {
-  export: (_spans, done) => done({ code: ExportResultCode.SUCCESS }),
-  shutdown: () => Promise.resolve(),
-};
 
 async function main(): Promise<void> {
   const env = process.env;
@@ -28,18 +23,24 @@ async function main(): Promise<void> {
     throw new Error(
       `AGENTTRACE_COLLECTOR_PORT must be an integer in 0..65535 (got ${env.AGENTTRACE_COLLECTOR_PORT})`,
     );
-  const host = env.AGENTTRACE_COLLECTOR_HOST ?? '127.0.0.1';
   const tokens = (env.AGENTTRACE_COLLECTOR_TOKENS ?? '')
     .split(',')
     .map((t) => t.trim())
     .filter((t) => t !== '');
   if (tokens.length === 0)
-    logger.warn('no AGENTTRACE_COLLECTOR_TOKENS: /v1/traces accepts unauthenticated requests');
-  const collector = createCollector({ exporter: discardExporter, tokens, logger });
-  await collector.listen(port, host);
+    logger.warn('no AGENTTRACE_COLLECTOR_TOKENS: /v1 accepts unauthenticated requests');
+  const store = storeOptionsFromEnv(env);
+  if (store.url === undefined && env.AGENTTRACE_STORE_PATH) store.path = env.AGENTTRACE_STORE_PATH;
+  const service = await startCollectorService({
+    store,
+    tokens,
+    port,
+    host: env.AGENTTRACE_COLLECTOR_HOST ?? '127.0.0.1',
+    logger,
+  });
   const stop = (signal: string) => {
     logger.info('stopping', { signal });
-    collector.close().then(
+    service.close().then(
       () => process.exit(0),
       () => process.exit(1),
     );

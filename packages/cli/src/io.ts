@@ -15,6 +15,10 @@ export interface GlobalOptions {
   user?: string;
   password?: string;
   database?: string;
+  /** The collector's base URL, to read through its query API. */
+  api?: string;
+  /** Bearer token for the collector. */
+  token?: string;
   json: boolean;
   io: Io;
   paint: Paint;
@@ -27,8 +31,9 @@ export class CliError extends Error {
     message: string,
     readonly hint?: string,
     readonly exitCode = 1,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 

@@ -16,9 +16,17 @@ import {
 } from './commands/read.js';
 import { sqlCommand } from './commands/sql.js';
 import { migrateCommand } from './commands/migrate.js';
+import { collectorCommand } from './commands/collector.js';
 import { CliError, type Io, type GlobalOptions } from './io.js';
 
 export { CliError };
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError(`expected a port in 0..65535 (got "${value}")`);
+  return n;
+}
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -49,6 +57,15 @@ export async function main(
     )
     .addOption(
       new Option('--database <name>', 'ClickHouse database').env('AGENTTRACE_CLICKHOUSE_DATABASE'),
+    )
+    .addOption(
+      new Option(
+        '--api <url>',
+        "read through the collector's query API (e.g. http://127.0.0.1:4318)",
+      ).env('AGENTTRACE_API_URL'),
+    )
+    .addOption(
+      new Option('--token <token>', 'bearer token for --api').env('AGENTTRACE_COLLECTOR_TOKEN'),
     )
     .option('--json', 'print JSON for scripts instead of tables', false)
     .option('--no-color', 'never colour the output')
@@ -109,6 +126,28 @@ export async function main(
     .argument('<query>')
     .action((query: string) => on((g) => sqlCommand(g, query)));
   program
+    .command('collector')
+    .description(
+      'receive OTLP/HTTP traces, apply the allowlist, store them and serve the query API',
+    )
+    .addOption(
+      new Option('--port <port>', 'port to listen on')
+        .argParser(port)
+        .default(4318)
+        .env('AGENTTRACE_COLLECTOR_PORT'),
+    )
+    .addOption(
+      new Option('--host <host>', 'address to listen on')
+        .default('127.0.0.1')
+        .env('AGENTTRACE_COLLECTOR_HOST'),
+    )
+    .addOption(
+      new Option('--tokens <list>', 'comma-separated bearer tokens').env(
+        'AGENTTRACE_COLLECTOR_TOKENS',
+      ),
+    )
+    .action((o: Record<string, unknown>) => on((g) => collectorCommand(g, o)));
+  program
     .command('migrate')
     .description('create or update the tables and views')
     .option('--cluster <name>', 'emit ON CLUSTER, Replicated engines and Distributed tables')
@@ -126,6 +165,8 @@ export async function main(
     return 2;
   }
   const raw = program.opts<{
+    api?: string;
+    token?: string;
     path?: string;
     url?: string;
     user?: string;

@@ -26,6 +26,10 @@ export async function withStore<T>(g: GlobalOptions, fn: (store: Store) => Promi
     throw new CliError(
       `cannot open ${describeStore(g)}: ${(err as Error).message}`,
       'check --path / --url',
+      1,
+      {
+        cause: err,
+      },
     );
   }
   try {

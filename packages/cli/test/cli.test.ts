@@ -1,5 +1,5 @@
 /** Drives the real `agenttrace` binary against a real embedded store. */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -161,4 +161,58 @@ describe('agenttrace CLI', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('no run or trace with id no-such-run');
   });
+
+  it('reads through the collector when it holds the embedded store, and with --api', async () => {
+    const collector = spawn(
+      process.execPath,
+      [BIN, '--path', store, 'collector', '--port', '4318', '--tokens', 'cli-test-token-123456'],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    try {
+      let log = '';
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`collector did not start: ${log}`)),
+          30_000,
+        );
+        collector.stderr.on('data', (chunk: Buffer) => {
+          log += chunk.toString();
+          if (log.includes('OTLP/HTTP on')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      const viaFallback = await cli(
+        'runs',
+        '--agent',
+        'triage',
+        '--json',
+        '--token',
+        'cli-test-token-123456',
+      );
+      expect(viaFallback.code).toBe(0);
+      expect(viaFallback.stderr).toContain(
+        'reading through the collector at http://127.0.0.1:4318',
+      );
+      expect((JSON.parse(viaFallback.stdout) as Run[]).map((r) => r.agent)).toEqual(
+        Array(6).fill('triage'),
+      );
+      const api = ['--api', 'http://127.0.0.1:4318', '--token', 'cli-test-token-123456'];
+      const trace = await cli(...api, 'trace', demo.trace.run.run_id);
+      expect(trace.code).toBe(0);
+      expect(trace.stdout).toContain(`run ${demo.trace.run.run_id}`);
+      expect(
+        await json(...api, 'sql', "SELECT count() AS n FROM agent_runs WHERE agent = 'gateway'"),
+      ).toEqual([{ n: 8 }]);
+      const refused = await cli('--api', 'http://127.0.0.1:4318', '--token', 'wrong', 'runs');
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('refused the token');
+    } finally {
+      collector.kill('SIGTERM');
+      await new Promise((resolve) => collector.once('exit', resolve));
+    }
+  }, 90_000);
 });

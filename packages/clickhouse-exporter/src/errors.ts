@@ -8,6 +8,7 @@
 export type ClickHouseExporterErrorCode =
   | 'INVALID_OPTIONS'
   | 'EMBEDDED_STORE_CONFLICT'
+  | 'EMBEDDED_STORE_LOCKED'
   | 'EXPORTER_SHUT_DOWN'
   | 'QUEUE_OVERFLOW'
   | 'STORE_WRITE_FAILED';
@@ -59,6 +60,28 @@ export class EmbeddedStoreConflictError extends ClickHouseExporterError {
     );
     this.openPath = openPath;
     this.requestedPath = requestedPath;
+  }
+}
+
+/** The embedded store's directory is held by another process (a collector, another agent). */
+export class EmbeddedStoreLockedError extends ClickHouseExporterError {
+  override readonly name = 'EmbeddedStoreLockedError';
+  /** The directory that was asked for. */
+  readonly requestedPath: string;
+
+  /** The pid of the process holding it. */
+  readonly holderPid: number;
+
+  constructor(requestedPath: string, holderPid: number, cause?: unknown) {
+    super(
+      'EMBEDDED_STORE_LOCKED',
+      `cannot open the embedded store at '${requestedPath}': process ${holderPid} holds it (chDB locks ` +
+        `its data directory). Read through that process instead (the agenttrace collector serves ` +
+        `/v1/runs and read-only SQL), stop it first, or use a ClickHouse server with 'url'.`,
+      { cause },
+    );
+    this.requestedPath = requestedPath;
+    this.holderPid = holderPid;
   }
 }
 

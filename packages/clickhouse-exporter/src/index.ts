@@ -15,6 +15,7 @@ export type { ExporterStats } from './exporter-stats.js';
 export {
   ClickHouseExporterError,
   EmbeddedStoreConflictError,
+  EmbeddedStoreLockedError,
   ExporterShutDownError,
   InvalidOptionsError,
   QueueOverflowError,

@@ -48,6 +48,7 @@ export const VIEW_NAMES = [
   'agent_steps',
   'agent_failures',
   'agent_feedback',
+  'agent_run_index',
   'agent_stats',
   'agent_stats_hourly',
 ] as const;

@@ -4,11 +4,11 @@
  * client (reference-counted); a different one is refused with an
  * {@link EmbeddedStoreConflictError} before chDB can fail less clearly.
  */
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
-import { EmbeddedStoreConflictError } from './errors.js';
+import { EmbeddedStoreConflictError, EmbeddedStoreLockedError } from './errors.js';
 import { DiagClickHouseLogger } from './store-log.js';
 
 interface OpenEmbedded {
@@ -38,6 +38,9 @@ export function acquireEmbedded(path: string): EmbeddedLease {
     try {
       connection = createChdbConnection({ path: absolute });
     } catch (error) {
+      // chDB's lock on the directory: another live process has it open
+      const holder = lockHolder(absolute);
+      if (holder !== undefined) throw new EmbeddedStoreLockedError(absolute, holder, error);
       // Someone else in the process (not this registry) holds a directory.
       throw new EmbeddedStoreConflictError(absolute, undefined, error);
     }
@@ -63,6 +66,29 @@ export function acquireEmbedded(path: string): EmbeddedLease {
       await entry.client.close();
     },
   };
+}
+
+/**
+ * The pid of another live process holding the engine lock on `dir`, read
+ * from the `status` file ClickHouse keeps there, if any. chDB reports a
+ * locked directory only as a failed connection, so this tells the cases apart.
+ */
+function lockHolder(dir: string): number | undefined {
+  let status: string;
+  try {
+    status = readFileSync(join(dir, 'status'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const pid = Number(/^PID:\s*(\d+)/m.exec(status)?.[1]);
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (err) {
+    // EPERM: alive but not ours to signal
+    return (err as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
+  }
 }
 
 /** The embedded directory currently open through this registry, if any. */

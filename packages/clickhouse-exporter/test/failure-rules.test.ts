@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { migrate } from '../src/migrate.js';
-import { openClient, rows, tempDataPath, uniqueDatabase } from './helpers/chdb-db.js';
+import {
+  openClient,
+  removeDataPath,
+  rows,
+  tempDataPath,
+  uniqueDatabase,
+} from './helpers/chdb-db.js';
 import { insertSpans, runId, runSpan, spanId, stepSpan, traceId } from './support/rows.js';
 import type { SpanRow, StepSpec } from './support/rows.js';
 
@@ -157,12 +163,13 @@ const cases: Case[] = [
   },
 ];
 
+const dataPath = tempDataPath();
 let client: ClickHouseClient;
 let db: string;
 const runs = new Map<string, Case>();
 
 beforeAll(async () => {
-  client = openClient(tempDataPath());
+  client = openClient(dataPath);
   db = uniqueDatabase();
   await migrate(client, { database: db });
   const spans: SpanRow[] = [];
@@ -209,6 +216,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await client.close();
+  removeDataPath(dataPath);
 });
 
 describe('failure classification (docs/failures.md)', () => {

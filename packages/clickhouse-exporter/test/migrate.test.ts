@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { MIGRATIONS_TABLE, VIEW_NAMES, migrate, planMigrations } from '../src/migrate.js';
 import { MigrationError } from '../src/migration-error.js';
-import { openClient, rows, tempDataPath, uniqueDatabase } from './helpers/chdb-db.js';
+import {
+  openClient,
+  removeDataPath,
+  rows,
+  tempDataPath,
+  uniqueDatabase,
+} from './helpers/chdb-db.js';
 import { insertSpans, runId, runSpan, traceId } from './support/rows.js';
 
 const path = tempDataPath();
@@ -12,6 +18,7 @@ beforeAll(() => {
 });
 afterAll(async () => {
   await client.close();
+  removeDataPath(path);
 });
 
 async function schemaOf(db: string): Promise<{ name: string; create_table_query: string }[]> {
@@ -36,6 +43,8 @@ describe('migrate', () => {
       'model_prices',
       'agent_run_stats',
       'agent_step_stats',
+      'agent_run_facts',
+      'agent_foreign_traces',
       MIGRATIONS_TABLE,
     ]) {
       expect(names).toContain(name);
@@ -187,5 +196,32 @@ describe('planMigrations', () => {
     expect(text).not.toContain('Replicated');
     expect(text).not.toContain('Distributed');
     expect(text).not.toContain('TTL');
+  });
+});
+
+describe('migrate over an existing collector table', () => {
+  it('backfills the run facts and stats rollups from spans already stored', async () => {
+    const db = uniqueDatabase();
+    // What a collector would have created and written before agenttrace's migrations.
+    const [traces] = planMigrations({ database: db });
+    for (const query of traces?.statements ?? []) await client.command({ query });
+    const run = runId();
+    const trace = traceId();
+    await insertSpans(client, db, [
+      runSpan({
+        traceId: trace,
+        runId: run,
+        agent: 'old',
+        startMs: Date.UTC(2026, 0, 5, 8),
+        durationMs: 50,
+      }),
+    ]);
+    await migrate(client, { database: db });
+    expect(await rows(client, `SELECT run_id, agent FROM ${db}.agent_runs`)).toEqual([
+      { run_id: run, agent: 'old' },
+    ]);
+    expect(await rows(client, `SELECT agent, runs FROM ${db}.agent_stats_hourly`)).toEqual([
+      { agent: 'old', runs: 1 },
+    ]);
   });
 });

@@ -9,7 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { migrate } from '../src/migrate.js';
 import { quoteString } from '../src/schema-template.js';
-import { openClient, rows, tempDataPath, uniqueDatabase } from './helpers/chdb-db.js';
+import {
+  openClient,
+  removeDataPath,
+  rows,
+  tempDataPath,
+  uniqueDatabase,
+} from './helpers/chdb-db.js';
 import { chTime, spanId, traceId } from './support/rows.js';
 
 const CONTRIB_INSERT = readFileSync(
@@ -17,12 +23,14 @@ const CONTRIB_INSERT = readFileSync(
   'utf8',
 );
 
+const dataPath = tempDataPath();
 let client: ClickHouseClient;
 beforeAll(() => {
-  client = openClient(tempDataPath());
+  client = openClient(dataPath);
 });
 afterAll(async () => {
   await client.close();
+  removeDataPath(dataPath);
 });
 
 type Literal = string | number | string[] | Record<string, string> | Record<string, string>[];

@@ -1,17 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { migrate } from '../src/migrate.js';
-import { openClient, rows, tempDataPath, uniqueDatabase } from './helpers/chdb-db.js';
+import {
+  openClient,
+  removeDataPath,
+  rows,
+  tempDataPath,
+  uniqueDatabase,
+} from './helpers/chdb-db.js';
 import { insertSpans } from './support/rows.js';
 import { buildFixture, T0 } from './fixtures/agent-runs.js';
 import type { Fixture } from './fixtures/agent-runs.js';
 
+const dataPath = tempDataPath();
 let client: ClickHouseClient;
 beforeAll(() => {
-  client = openClient(tempDataPath());
+  client = openClient(dataPath);
 });
 afterAll(async () => {
   await client.close();
+  removeDataPath(dataPath);
 });
 
 async function seeded(): Promise<{ db: string; fx: Fixture }> {

@@ -1,19 +1,9 @@
 /** The read commands: runs, trace, stats, failures, feedback. */
-import {
-  getRuns,
-  getRunSteps,
-  getStats,
-  listFailures,
-  listFeedback,
-  listRuns,
-  parseSince,
-  type RunRow,
-  type StatsRow,
-} from '@agenttrace/query';
+import { parseSince, type RunRow, type StatsRow } from '@agenttrace/query';
 import { count, duration, percent, table, usd, type Column } from '../format/table.js';
 import { waterfall } from '../format/waterfall.js';
 import { CliError, print, type GlobalOptions } from '../io.js';
-import { withStore } from '../store-access.js';
+import { withReader } from '../reader.js';
 
 /** Columns of a runs table; shared with the demo. */
 export function runColumns(g: GlobalOptions): Column<RunRow>[] {
@@ -62,15 +52,15 @@ export function statsColumns(by: string): Column<StatsRow>[] {
 
 /** `agenttrace runs`. */
 export async function runsCommand(g: GlobalOptions, o: Record<string, unknown>): Promise<void> {
-  const runs = await withStore(g, (store) =>
-    listRuns(store.client, {
+  const runs = await withReader(g, (r) =>
+    r.runs({
       agent: o.agent as string | undefined,
       version: o.version as string | undefined,
       variant: o.variant as string | undefined,
       status: o.status as 'success' | undefined,
       failureType: o.failureType as 'tool' | undefined,
       since: o.since as string | undefined,
-      limit: o.limit as number,
+      limit: o.limit,
     }),
   );
   print(g, runs, () => (runs.length === 0 ? 'no runs match' : table(runs, runColumns(g))));
@@ -78,11 +68,9 @@ export async function runsCommand(g: GlobalOptions, o: Record<string, unknown>):
 
 /** `agenttrace trace <id>`. */
 export async function traceCommand(g: GlobalOptions, id: string): Promise<void> {
-  const found = await withStore(g, async (store) => {
-    const runs = await getRuns(store.client, id);
-    return Promise.all(
-      runs.map(async (run) => ({ run, steps: await getRunSteps(store.client, run.run_id) })),
-    );
+  const found = await withReader(g, async (r) => {
+    const runs = await r.getRuns(id);
+    return Promise.all(runs.map(async (run) => ({ run, steps: await r.steps(run.run_id) })));
   });
   if (found.length === 0)
     throw new CliError(`no run or trace with id ${id}`, 'list run ids with `agenttrace runs`');
@@ -92,8 +80,8 @@ export async function traceCommand(g: GlobalOptions, id: string): Promise<void> 
 /** `agenttrace stats`. */
 export async function statsCommand(g: GlobalOptions, o: Record<string, unknown>): Promise<void> {
   const by = o.by as 'agent';
-  const rows = await withStore(g, (store) =>
-    getStats(store.client, { by, agent: o.agent as string | undefined, since: o.since as string }),
+  const rows = await withReader(g, (r) =>
+    r.stats({ by, agent: o.agent as string | undefined, since: o.since as string }),
   );
   print(g, rows, () =>
     rows.length === 0 ? 'no runs in that range' : table(rows, statsColumns(by)),
@@ -110,8 +98,8 @@ export async function failuresCommand(g: GlobalOptions, o: Record<string, unknow
       undefined,
       2,
     );
-  const rows = await withStore(g, (store) =>
-    listFailures(store.client, {
+  const rows = await withReader(g, (r) =>
+    r.failures({
       runId: o.run as string | undefined,
       since,
       limit: o.limit as number,
@@ -134,8 +122,8 @@ export async function failuresCommand(g: GlobalOptions, o: Record<string, unknow
 
 /** `agenttrace feedback`. */
 export async function feedbackCommand(g: GlobalOptions, o: Record<string, unknown>): Promise<void> {
-  const rows = await withStore(g, (store) =>
-    listFeedback(store.client, { runId: o.run as string | undefined, limit: o.limit as number }),
+  const rows = await withReader(g, (r) =>
+    r.feedback({ runId: o.run as string | undefined, limit: o.limit as number }),
   );
   print(g, rows, () =>
     rows.length === 0

@@ -1,12 +1,11 @@
 /** `agenttrace sql "<query>"`: read-only SQL; the engine refuses writes. */
-import { readonlySql } from '@agenttrace/query';
 import { table } from '../format/table.js';
 import { print, type GlobalOptions } from '../io.js';
-import { withStore } from '../store-access.js';
+import { withReader } from '../reader.js';
 
 /** Runs one read-only query and prints its rows. */
 export async function sqlCommand(g: GlobalOptions, query: string): Promise<void> {
-  const rows = await withStore(g, (store) => readonlySql(store.client, query));
+  const rows = await withReader(g, (r) => r.sql(query));
   print(g, rows, () => {
     const first = rows[0];
     if (!first) return '(no rows)';

@@ -44,6 +44,9 @@ PARTITION BY toDate(Timestamp)
 PRIMARY KEY (ServiceName, SpanName, toDateTime(Timestamp))
 ORDER BY (ServiceName, SpanName, toDateTime(Timestamp), Timestamp)
 {{ttl toDateTime(Timestamp)}}
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+-- non_replicated_deduplication_window: beyond the contrib DDL, so a batch the
+-- exporter retries with its insert_deduplication_token is stored once on a
+-- plain MergeTree too (Replicated engines deduplicate already).
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000;
 
 {{distributed otel_traces cityHash64(TraceId)}};

@@ -31,29 +31,13 @@ ORDER BY (bucket, service, environment, agent, agent_version, variant)
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{table agent_run_stats_mv}} {{on_cluster}}
 TO {{local agent_run_stats}}
-AS SELECT
-    bucket, service, environment, agent, agent_version, variant,
-    countState() AS runs,
-    toUInt64(countIf(status = 'success')) AS successes,
-    toUInt64(countIf(status = 'failure')) AS failures,
-    toUInt64(countIf(status = 'partial')) AS partials,
-    sum(duration_ms) AS duration_sum_ms,
-    quantilesState(0.5, 0.95, 0.99)(duration_ms) AS latency
-FROM (
-    SELECT
-        toStartOfHour(toDateTime(Timestamp, 'UTC')) AS bucket,
-        ServiceName AS service,
-        ResourceAttributes['deployment.environment.name'] AS environment,
-        SpanAttributes['gen_ai.agent.name'] AS agent,
-        SpanAttributes['gen_ai.agent.version'] AS agent_version,
-        SpanAttributes['agenttrace.variant'] AS variant,
-        if(SpanAttributes['agenttrace.run.status'] != '', SpanAttributes['agenttrace.run.status'],
-            if({{fragment is_error_v1}}, 'failure', 'success')) AS status,
-        Duration / 1e6 AS duration_ms
-    FROM {{local otel_traces}}
-    WHERE SpanAttributes['gen_ai.operation.name'] = 'invoke_agent'
-)
-GROUP BY bucket, service, environment, agent, agent_version, variant;
+AS {{fragment run_stats_from_runs_v1}};
+
+-- Backfill spans inserted before this migration (a no-op on a new table).
+INSERT INTO {{local agent_run_stats}} (
+    bucket, service, environment, agent, agent_version, variant, runs, successes, failures,
+    partials, duration_sum_ms, latency)
+{{fragment run_stats_from_runs_v1}};
 
 -- Steps per hour, service, environment, agent, version, variant, step type,
 -- priced model and provider.
@@ -84,29 +68,14 @@ ORDER BY (bucket, service, environment, agent, agent_version, variant, step_type
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{table agent_step_stats_mv}} {{on_cluster}}
 TO {{local agent_step_stats}}
-AS SELECT
-    toStartOfHour(toDateTime(Timestamp, 'UTC')) AS bucket,
-    ServiceName AS service,
-    ResourceAttributes['deployment.environment.name'] AS environment,
-    SpanAttributes['gen_ai.agent.name'] AS agent,
-    SpanAttributes['gen_ai.agent.version'] AS agent_version,
-    SpanAttributes['agenttrace.variant'] AS variant,
-    {{fragment step_type_v1}} AS step_type,
-    {{fragment model_key_v1}} AS model,
-    SpanAttributes['gen_ai.provider.name'] AS provider,
-    countState() AS steps,
-    toUInt64(countIf(toUInt32OrZero(SpanAttributes['agenttrace.step.attempt']) > 1)) AS retries,
-    toUInt64(countIf({{fragment is_error_v1}} OR SpanAttributes['agenttrace.failure.type'] != ''
-        OR SpanAttributes['agenttrace.failure.code'] != '')) AS failed_steps,
-    sum(toUInt64OrZero(SpanAttributes['gen_ai.usage.input_tokens'])) AS input_tokens,
-    sum(toUInt64OrZero(SpanAttributes['gen_ai.usage.output_tokens'])) AS output_tokens,
-    sum(toUInt64OrZero(SpanAttributes['gen_ai.usage.cache_read.input_tokens'])) AS cached_tokens,
-    quantilesState(0.5, 0.95, 0.99)(Duration / 1e6) AS latency,
-    quantilesStateIf(0.5, 0.95)(toFloat64OrZero(SpanAttributes['gen_ai.response.time_to_first_chunk']) * 1000,
-        SpanAttributes['gen_ai.response.time_to_first_chunk'] != '') AS time_to_first_chunk
-FROM {{local otel_traces}}
-WHERE {{fragment is_step_v1}}
-GROUP BY bucket, service, environment, agent, agent_version, variant, step_type, model, provider;
+AS {{fragment step_stats_from_steps_v1}};
+
+-- Backfill spans inserted before this migration (a no-op on a new table).
+INSERT INTO {{local agent_step_stats}} (
+    bucket, service, environment, agent, agent_version, variant, step_type, model, provider,
+    steps, retries, failed_steps, input_tokens, output_tokens, cached_tokens, latency,
+    time_to_first_chunk)
+{{fragment step_stats_from_steps_v1}};
 
 -- Per hour, agent, version, variant, step type, model and provider: step
 -- counts, step success rate and latency, tokens and cost (NULL for a model

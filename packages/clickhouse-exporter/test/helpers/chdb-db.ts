@@ -4,7 +4,7 @@
  * file gets one temp path and each test its own database inside it.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
@@ -14,6 +14,11 @@ import { createChdbConnection } from 'chdb/connection';
 /** A fresh temp directory for one test file's chDB data. */
 export function tempDataPath(prefix = 'agenttrace-schema-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Deletes a test file's chDB data once its client is closed. */
+export function removeDataPath(path: string): void {
+  rmSync(path, { recursive: true, force: true });
 }
 
 /** A client on chDB at `path`. */

@@ -1,0 +1,47 @@
+/** `agenttrace collector`: OTLP/HTTP in, allowlist, the store out, and the query API. */
+import { startCollectorService, createJsonLineLogger } from '@agenttrace/collector';
+import { CliError, type GlobalOptions } from '../io.js';
+import { describeStore } from '../store-access.js';
+
+/** Runs the collector until SIGINT/SIGTERM. */
+export async function collectorCommand(
+  g: GlobalOptions,
+  o: Record<string, unknown>,
+): Promise<void> {
+  const tokens = ((o.tokens as string | undefined) ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  const logger = createJsonLineLogger((line) => g.io.err.write(line));
+  if (tokens.length === 0)
+    logger.warn(
+      'no --tokens / AGENTTRACE_COLLECTOR_TOKENS: the collector accepts unauthenticated requests',
+    );
+  let service;
+  try {
+    service = await startCollectorService({
+      store: g.url
+        ? { url: g.url, username: g.user, password: g.password, database: g.database }
+        : { path: g.path, database: g.database },
+      tokens,
+      port: o.port as number,
+      host: o.host as string,
+      logger,
+    });
+  } catch (err) {
+    throw new CliError(
+      `cannot start the collector on ${describeStore(g)}: ${(err as Error).message}`,
+      'is the port free and the store reachable?',
+    );
+  }
+  g.io.err.write(
+    `agenttrace collector: OTLP/HTTP on http://${service.address.address}:${service.address.port}/v1/traces, queries on /v1/runs, storing in ${describeStore(g)}\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      service.close().then(resolve, resolve);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,140 @@
+/**
+ * Where the read commands read from: the store directly, or the collector's
+ * query API when the collector holds the embedded store (chDB locks its
+ * directory to one process) or `--api` says so.
+ */
+import {
+  getRuns,
+  getRunSteps,
+  getStats,
+  listFailures,
+  listFeedback,
+  listRuns,
+  readonlySql,
+  type FailureRow,
+  type FeedbackRow,
+  type RunFiltersInput,
+  type RunRow,
+  type StatsFiltersInput,
+  type StatsRow,
+  type StepRow,
+} from '@agenttrace/query';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { EmbeddedStoreLockedError } from '@agenttrace/clickhouse-exporter';
+import { CliError, type GlobalOptions } from './io.js';
+import { withStore } from './store-access.js';
+
+/** The read operations the commands use. */
+export interface Reader {
+  runs(filters: RunFiltersInput): Promise<RunRow[]>;
+  getRuns(id: string): Promise<RunRow[]>;
+  steps(runId: string): Promise<StepRow[]>;
+  stats(filters: StatsFiltersInput): Promise<StatsRow[]>;
+  failures(options: { runId?: string; since?: Date; limit?: number }): Promise<FailureRow[]>;
+  feedback(options: { runId?: string; limit?: number }): Promise<FeedbackRow[]>;
+  sql(query: string): Promise<Record<string, unknown>[]>;
+}
+
+/** The collector's address when none is given. */
+export const DEFAULT_API_URL = 'http://127.0.0.1:4318';
+
+function storeReader(client: ClickHouseClient): Reader {
+  return {
+    runs: (f) => listRuns(client, f),
+    getRuns: (id) => getRuns(client, id),
+    steps: (runId) => getRunSteps(client, runId),
+    stats: (f) => getStats(client, f),
+    failures: (o) => listFailures(client, o),
+    feedback: (o) => listFeedback(client, o),
+    sql: (q) => readonlySql(client, q),
+  };
+}
+
+function apiReader(base: string, token: string | undefined): Reader {
+  const call = async <T>(path: string, key: string, init?: RequestInit): Promise<T> => {
+    let res: Response;
+    try {
+      res = await fetch(`${base.replace(/\/$/, '')}/v1${path}`, {
+        ...init,
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...init?.headers },
+      });
+    } catch (err) {
+      throw new CliError(
+        `cannot reach the collector at ${base}: ${(err as Error).message}`,
+        'is `agenttrace collector` running? check --api',
+      );
+    }
+    const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+    if (res.status === 404 && key === 'runs') return [] as T;
+    if (res.status === 400) throw new CliError(String(body.message), undefined, 2);
+    if (res.status === 401)
+      throw new CliError(
+        `the collector at ${base} refused the token`,
+        'pass --token or set AGENTTRACE_COLLECTOR_TOKEN',
+      );
+    if (!res.ok)
+      throw new CliError(
+        `the collector at ${base} answered ${res.status}: ${typeof body.message === 'string' ? body.message : ''}`,
+      );
+    return body[key] as T;
+  };
+  const qs = (o: object) => {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(o) as [string, string | number | Date | undefined][])
+      if (v !== undefined) p.set(k, v instanceof Date ? v.toISOString() : String(v));
+    const s = p.toString();
+    return s ? `?${s}` : '';
+  };
+  return {
+    runs: (f) =>
+      call('/runs' + qs({ ...f, failure_type: f.failureType, failureType: undefined }), 'runs'),
+    getRuns: (id) => call(`/runs/${encodeURIComponent(id)}`, 'runs'),
+    steps: (runId) => call(`/runs/${encodeURIComponent(runId)}/steps`, 'steps'),
+    stats: (f) => call('/stats' + qs(f), 'stats'),
+    failures: (o) =>
+      o.runId
+        ? call(`/runs/${encodeURIComponent(o.runId)}/failures`, 'failures')
+        : call('/failures' + qs({ since: o.since, limit: o.limit }), 'failures'),
+    feedback: (o) => call('/feedback' + qs({ run: o.runId, limit: o.limit }), 'feedback'),
+    sql: (q) => call('/sql', 'rows', { method: 'POST', body: q }),
+  };
+}
+
+async function collectorAnswers(base: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(1000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs `fn` with a reader: the collector's API with `--api`; else the store,
+ * falling back to the collector at the default address when another process
+ * holds the embedded store.
+ */
+export async function withReader<T>(
+  g: GlobalOptions,
+  fn: (reader: Reader) => Promise<T>,
+): Promise<T> {
+  if (g.api) return fn(apiReader(g.api, g.token));
+  try {
+    return await withStore(g, (store) => fn(storeReader(store.client)));
+  } catch (err) {
+    const locked =
+      err instanceof EmbeddedStoreLockedError ||
+      (err instanceof CliError && err.cause instanceof EmbeddedStoreLockedError);
+    if (!locked) throw err;
+    if (await collectorAnswers(DEFAULT_API_URL)) {
+      g.io.err.write(
+        `agenttrace: the embedded store is held by another process; reading through the collector at ${DEFAULT_API_URL}\n`,
+      );
+      return fn(apiReader(DEFAULT_API_URL, g.token));
+    }
+    throw new CliError(
+      `the embedded store at ${g.path ?? './.agenttrace/store'} is held by another process`,
+      'if the collector holds it, read through it with --api <url>; or stop that process',
+    );
+  }
+}
