@@ -99,18 +99,25 @@ export async function listRuns(
   input: RunFiltersInput = {},
 ): Promise<RunRow[]> {
   const f = parseFilters(runFiltersSchema, input);
+  // Page through agent_run_index (one row per run, no step rollup) first:
+  // agent_runs must aggregate every run before it can sort them.
   const where: string[] = [];
   if (f.agent !== undefined) where.push('agent = {agent:String}');
   if (f.version !== undefined) where.push('agent_version = {version:String}');
   if (f.variant !== undefined) where.push('variant = {variant:String}');
   if (f.status !== undefined) where.push('status = {status:String}');
-  if (f.failureType !== undefined) where.push('failure_type = {failureType:String}');
   if (f.since !== undefined) where.push('started_at >= {since:DateTime64(3)}');
   if (f.until !== undefined) where.push('started_at < {until:DateTime64(3)}');
-  const sql = `SELECT ${RUN_COLUMNS} FROM agent_runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+  // a failure-type filter needs the rollup, so the index cannot cut the page
+  const page =
+    f.failureType === undefined ? 'ORDER BY started_at DESC, run_id LIMIT {window:UInt32}' : '';
+  const ids = `SELECT run_id FROM agent_run_index ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ${page}`;
+  const sql = `SELECT ${RUN_COLUMNS} FROM agent_runs WHERE run_id IN (${ids})
+    ${f.failureType !== undefined ? 'AND failure_type = {failureType:String}' : ''}
     ORDER BY started_at DESC, run_id LIMIT {limit:UInt32} OFFSET {offset:UInt32}`;
   return selectRows<RunRow>(client, sql, {
     ...f,
+    window: f.offset + f.limit,
     since: f.since?.getTime() !== undefined ? f.since.getTime() / 1000 : undefined,
     until: f.until?.getTime() !== undefined ? f.until.getTime() / 1000 : undefined,
   });
@@ -134,7 +141,7 @@ export async function getRunSteps(client: ClickHouseClient, runId: string): Prom
     `SELECT run_id, trace_id, span_id, parent_span_id, step_type, step_name, attempt,
        started_at, duration_ms, status, model, provider, tool, input_tokens,
        output_tokens, cached_tokens, time_to_first_chunk_ms, cost_usd, failure_type, failure_code
-     FROM agent_steps WHERE run_id = {runId:String} ORDER BY started_at, span_id`,
+     FROM agent_steps WHERE run_id = {runId:String} ORDER BY started_at, seq, span_id`,
     { runId },
   );
 }

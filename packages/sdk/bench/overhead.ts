@@ -79,6 +79,7 @@ function bareRound(): void {
           [C.ATTR_GEN_AI_AGENT_VERSION]: '1.0.0',
           [C.ATTR_STEP_TYPE]: 'model',
           [C.ATTR_STEP_NAME]: 'answer',
+          [C.ATTR_STEP_SEQ]: s + 1,
           [C.ATTR_GEN_AI_OPERATION_NAME]: C.OPERATION.chat,
           [C.ATTR_GEN_AI_REQUEST_MODEL]: model.name,
           [C.ATTR_GEN_AI_PROVIDER_NAME]: model.provider,

@@ -47,6 +47,8 @@ export const ATTR_RUN_ORIGIN = 'agenttrace.run.origin';
 export const ATTR_RUN_ORIGIN_ID = 'agenttrace.run.origin_id';
 export const ATTR_STEP_TYPE = 'agenttrace.step.type';
 export const ATTR_STEP_NAME = 'agenttrace.step.name';
+/** 1-based order in which the steps of a run started; span start times are often whole milliseconds. */
+export const ATTR_STEP_SEQ = 'agenttrace.step.seq';
 export const ATTR_STEP_ATTEMPT = 'agenttrace.step.attempt';
 export const ATTR_STEP_MAX_ATTEMPTS = 'agenttrace.step.max_attempts';
 export const ATTR_STEP_RETRY_DELAY_MS = 'agenttrace.step.retry_delay_ms';

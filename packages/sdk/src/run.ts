@@ -56,6 +56,7 @@ export interface RunIdentity {
 
 function stepAttributes(
   runId: string,
+  seq: number,
   who: RunIdentity,
   type: C.StepType,
   name: string,
@@ -66,6 +67,7 @@ function stepAttributes(
     [C.ATTR_GEN_AI_AGENT_NAME]: who.agentName,
     [C.ATTR_STEP_TYPE]: type,
     [C.ATTR_STEP_NAME]: name,
+    [C.ATTR_STEP_SEQ]: seq,
   };
   if (who.agentVersion !== undefined) a[C.ATTR_GEN_AI_AGENT_VERSION] = who.agentVersion;
   if (who.variant !== undefined) a[C.ATTR_VARIANT] = who.variant;
@@ -87,6 +89,7 @@ export class Run {
   private explicitStatus: C.RunStatus | undefined;
   private failures: Failure[] | undefined;
   private ended = false;
+  private stepCount = 0;
   /** Steps that failed and were not superseded by a successful retry. */
   private handledStepFailures = 0;
 
@@ -173,7 +176,7 @@ export class Run {
       throw new TypeError(`step name must be a non-empty string (got ${JSON.stringify(name)})`);
     const span = this.host.tracer.startSpan(
       stepSpanName(type, name, options),
-      { attributes: stepAttributes(this.id, this.identity, type, name, options) },
+      { attributes: stepAttributes(this.id, ++this.stepCount, this.identity, type, name, options) },
       parent,
     );
     return new Step(span, type, name);

@@ -88,6 +88,7 @@ describe('AgentTracer', () => {
         expect(s.attributes[C.ATTR_GEN_AI_AGENT_NAME]).toBe('a');
       }
       expect(steps.map((s) => s.attributes[C.ATTR_STEP_TYPE])).toEqual([...C.STEP_TYPES]);
+      expect(steps.map((s) => s.attributes[C.ATTR_STEP_SEQ])).toEqual([1, 2, 3, 4, 5, 6]);
       expect(steps.map((s) => s.attributes[C.ATTR_GEN_AI_OPERATION_NAME])).toEqual([
         undefined,
         'retrieval',

@@ -50,6 +50,8 @@ WITH
             SpanAttributes['gen_ai.operation.name'] AS operation,
             greatest(toUInt32OrZero(SpanAttributes['agenttrace.step.attempt']), 1) AS attempt,
             greatest(toUInt32OrZero(SpanAttributes['agenttrace.step.max_attempts']), attempt) AS max_attempts,
+            -- order of the step's start within its run (span start times are often whole milliseconds)
+            toUInt32OrZero(SpanAttributes['agenttrace.step.seq']) AS seq,
             Timestamp AS started_at,
             toUnixTimestamp64Nano(Timestamp) AS start_ns,
             start_ns + Duration AS end_ns,
@@ -107,7 +109,7 @@ WITH
         GROUP BY o.span_id
     )
 SELECT
-    run_id, trace_id, span_id, parent_span_id, step_type, step_name, operation, attempt, max_attempts,
+    run_id, trace_id, span_id, parent_span_id, step_type, step_name, operation, attempt, max_attempts, seq,
     started_at, duration_ms, status, model, provider, tool,
     input AS input_tokens, output AS output_tokens, cached AS cached_tokens, cache_creation_tokens,
     time_to_first_chunk_ms, cost_usd, error_text AS error_type, http_status, failure_type, failure_code,

@@ -115,6 +115,7 @@ const DEFAULT_SPAN_ATTRIBUTES: Record<string, AttributeRule> = {
   [C.ATTR_RUN_ORIGIN]: rule.enum(C.RUN_ORIGINS),
   [C.ATTR_STEP_TYPE]: rule.enum(C.STEP_TYPES),
   [C.ATTR_STEP_NAME]: label,
+  [C.ATTR_STEP_SEQ]: rule.integer(1),
   [C.ATTR_STEP_ATTEMPT]: rule.integer(1, 1000),
   [C.ATTR_STEP_MAX_ATTEMPTS]: rule.integer(1, 1000),
   [C.ATTR_STEP_RETRY_DELAY_MS]: count,
