@@ -1,17 +1,18 @@
 /**
- * `npm run bench`: runs every bench script in its own process (chdb allows
- * one data directory per process) and prints their JSON lines. Each bench
- * measures a ratio against a baseline taken in the same run.
- * The SDK bench runs on the compiled package, as users run it; tsx's
- * keep-names wrappers would otherwise be counted against our code only.
+ * `npm run bench`: runs every bench in its own process (chdb allows one data
+ * directory per process), prints their JSON lines, then a summary of the
+ * ratios. Each bench measures against a baseline taken in the same run.
+ * `npm run bench -- <name> …` runs some. The SDK bench runs on the compiled
+ * package, as users run it: tsx's keep-names wrappers would otherwise be
+ * counted against our code only.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 
 interface Bench {
   name: string;
   command: string;
   args: string[];
+  env?: Record<string, string>;
   before?: () => void;
 }
 
@@ -21,7 +22,7 @@ const benches: Bench[] = [
     command: process.execPath,
     args: ['packages/sdk/dist/bench/overhead.js'],
     before: () =>
-      execFileSync('npm', ['run', 'build', '-w', '@agenttrace/sdk'], { stdio: 'inherit' }),
+      execFileSync('npm', ['run', 'build', '-w', '@agenttrace/sdk'], { stdio: 'ignore' }),
   },
   {
     name: 'exporter',
@@ -33,16 +34,42 @@ const benches: Bench[] = [
     command: 'npx',
     args: ['tsx', 'packages/clickhouse-exporter/bench/stats-query.ts'],
   },
+  {
+    name: 'collector-ingest',
+    command: 'npx',
+    args: ['tsx', 'collector/bench/ingest.ts', '--exporter', 'collector/bench/store-exporter.ts'],
+  },
 ];
 
 const only = process.argv.slice(2);
+const results: Record<string, Record<string, unknown>> = {};
 for (const bench of benches) {
   if (only.length > 0 && !only.includes(bench.name)) continue;
-  const script = bench.args.at(-1)!;
-  if (!bench.before && !existsSync(script)) {
-    console.log(JSON.stringify({ bench: bench.name, skipped: `${script} not found` }));
-    continue;
-  }
   bench.before?.();
-  execFileSync(bench.command, bench.args, { stdio: 'inherit' });
+  const out = execFileSync(bench.command, bench.args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...bench.env },
+  });
+  process.stdout.write(out);
+  for (const line of out.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const parsed = JSON.parse(line) as Record<string, unknown>;
+    if (typeof parsed.bench === 'string') results[parsed.bench] = parsed;
+  }
 }
+
+const exporter = results.exporter;
+const ingest = results['collector-ingest'];
+const exporterRate = Number(exporter?.exporterSpansPerSec ?? NaN);
+const ingestRate = Number(ingest?.spansPerSecond ?? NaN);
+const summary = {
+  bench: 'summary',
+  sdkOverheadRatio: results['sdk-overhead']?.ratio,
+  exporterVsRawRatio: exporter?.ratio,
+  collectorEndToEndVsExporterAlone:
+    Number.isFinite(exporterRate) && Number.isFinite(ingestRate)
+      ? Number((ingestRate / exporterRate).toFixed(3))
+      : undefined,
+};
+process.stdout.write(`${JSON.stringify(summary)}\n`);

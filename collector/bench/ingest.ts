@@ -51,7 +51,19 @@ async function serve(exporterPath: string | undefined): Promise<void> {
     };
     exporter = typeof mod.default === 'function' ? await mod.default() : mod.default;
   }
-  const collector = createCollector({ exporter, maxQueueSpans: 65_536, maxExportBatchSize: 4_096 });
+  // an exporter with its own queue (the ClickHouse one) gets backlog-aware 429s, as in the service
+  const backlog = (exporter as { stats?: { queuedSpans?: number } }).stats;
+  const collector = createCollector({
+    exporter,
+    maxQueueSpans: backlog ? 40_000 : 65_536,
+    maxExportBatchSize: 4_096,
+    ...(backlog
+      ? {
+          downstreamBacklog: () =>
+            (exporter as unknown as { stats: { queuedSpans: number } }).stats.queuedSpans,
+        }
+      : {}),
+  });
   const { port } = await collector.listen(0, '127.0.0.1');
   process.on('message', (m: unknown) => {
     if (m === 'stats') {
