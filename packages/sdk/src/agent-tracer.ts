@@ -19,7 +19,7 @@ import * as C from './conventions.js';
 import { isPromiseLike } from './is-promise-like.js';
 import { metadataAttributes, type Metadata } from './metadata.js';
 import { isSafeLabel } from './privacy/sensitive.js';
-import { Run, type RunHost, type RunRef } from './run.js';
+import { Run, type RunHost, type RunIdentity, type RunRef } from './run.js';
 import { VERSION } from './version.js';
 
 /** Options of {@link AgentTracer}. */
@@ -72,12 +72,19 @@ export class AgentTracer implements RunHost {
   readonly tracer: Tracer;
   private readonly agentName: string;
   private readonly agentVersion: string | undefined;
+  /** What steps of a run without a variant carry; shared, it never changes. */
+  private readonly identity: RunIdentity;
 
   constructor(options: AgentTracerOptions) {
     label('agentName', options?.agentName, true);
     label('agentVersion', options.agentVersion, false);
     this.agentName = options.agentName;
     this.agentVersion = options.agentVersion;
+    this.identity = {
+      agentName: options.agentName,
+      agentVersion: options.agentVersion,
+      variant: undefined,
+    };
     this.tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(
       '@agenttrace/sdk',
       VERSION,
@@ -193,11 +200,11 @@ export class AgentTracer implements RunHost {
       { kind: SpanKind.INTERNAL, attributes, links, root: origin === 'fork' },
       parent,
     );
-    const run = new Run(this, span, id, parent, {
-      agentName: this.agentName,
-      agentVersion: this.agentVersion,
-      variant: options.variant,
-    });
+    const identity =
+      options.variant === undefined
+        ? this.identity
+        : { ...this.identity, variant: options.variant };
+    const run = new Run(this, span, id, parent, identity);
     return run;
   }
 

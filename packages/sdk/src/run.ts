@@ -34,17 +34,30 @@ export interface RunHost {
 
 const STEP_TYPES: ReadonlySet<string> = new Set(C.STEP_TYPES);
 
+const SPAN_NAME_PREFIX: Readonly<Record<C.StepType, string>> = {
+  plan: 'plan',
+  retrieve: C.OPERATION.retrieval,
+  tool: C.OPERATION.executeTool,
+  model: C.OPERATION.chat,
+  respond: 'respond',
+  other: 'other',
+};
+const SPAN_NAMES_MAX = 1024;
+/** Step span names by type and subject: the same string object each time, so its hash is computed once. */
+const spanNames = new Map<string, Map<string, string>>();
+
 function stepSpanName(type: C.StepType, name: string, options: StepOptions | undefined): string {
-  switch (type) {
-    case 'model':
-      return `${C.OPERATION.chat} ${options?.model ?? name}`;
-    case 'tool':
-      return `${C.OPERATION.executeTool} ${options?.tool ?? name}`;
-    case 'retrieve':
-      return `${C.OPERATION.retrieval} ${name}`;
-    default:
-      return `${type} ${name}`;
+  const subject =
+    (type === 'model' ? options?.model : type === 'tool' ? options?.tool : undefined) ?? name;
+  let byType = spanNames.get(type);
+  if (byType === undefined) spanNames.set(type, (byType = new Map<string, string>()));
+  let spanName = byType.get(subject);
+  if (spanName === undefined) {
+    spanName = `${SPAN_NAME_PREFIX[type]} ${subject}`;
+    if (byType.size >= SPAN_NAMES_MAX) byType.clear();
+    byType.set(subject, spanName);
   }
+  return spanName;
 }
 
 /** What every step of a run carries, so step rows group by agent without a join. */

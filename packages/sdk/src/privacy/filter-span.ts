@@ -12,7 +12,7 @@ import * as C from '../conventions.js';
 import { ALIASES } from './aliases.js';
 import type { DropCounter } from './drop-counter.js';
 import type { PrivacyPolicy } from './policy.js';
-import { accepts, type AttributeRule } from './rules.js';
+import type { Check } from './rules.js';
 import { isSafeLabel, LABEL_PATTERN } from './sensitive.js';
 
 /** Key under which a dropped span name, event name or status message is counted. */
@@ -81,12 +81,11 @@ function acceptsUndeclaredMetadata(key: string, value: AttributeValue | undefine
 }
 
 /** True when every attribute passes as it is: then the set is handed on without a copy. */
-function allAccepted(attributes: Attributes, allowed: ReadonlyMap<string, AttributeRule>): boolean {
+function allAccepted(attributes: Attributes, allowed: ReadonlyMap<string, Check>): boolean {
   for (const key in attributes) {
     const value = attributes[key];
-    const r = allowed.get(key);
-    if (!(r !== undefined ? accepts(r, value) : acceptsUndeclaredMetadata(key, value)))
-      return false;
+    const check = allowed.get(key);
+    if (!(check !== undefined ? check(value) : acceptsUndeclaredMetadata(key, value))) return false;
   }
   return true;
 }
@@ -95,40 +94,38 @@ function allAccepted(attributes: Attributes, allowed: ReadonlyMap<string, Attrib
  * Filters one attribute set. An attribute set that passes whole is returned
  * as it is (spans are immutable once ended, so sharing it is safe). `withAliases` moves foreign keys (OpenInference,
  * AI SDK…) under the conventions' names first. Returns the kept attributes;
- * each dropped key is counted in `counter` and in the returned `dropped`.
+ * each dropped key is counted in `counter`.
  */
 export function filterAttributes(
   attributes: Attributes,
-  allowed: ReadonlyMap<string, AttributeRule>,
+  allowed: ReadonlyMap<string, Check>,
   counter: DropCounter,
   withAliases: boolean,
-): { kept: Attributes; dropped: number } {
-  if (allAccepted(attributes, allowed)) return { kept: attributes, dropped: 0 };
+): Attributes {
+  if (allAccepted(attributes, allowed)) return attributes;
   const kept: Attributes = {};
-  let dropped = 0;
   for (const key in attributes) {
     const value = attributes[key];
-    const r = allowed.get(key);
-    if (r !== undefined ? accepts(r, value) : acceptsUndeclaredMetadata(key, value)) {
+    const check = allowed.get(key);
+    if (check !== undefined ? check(value) : acceptsUndeclaredMetadata(key, value)) {
       kept[key] = value;
       continue;
     }
-    if (withAliases && r === undefined) {
+    if (withAliases && check === undefined) {
       const alias = ALIASES.get(key);
       if (alias && !(alias.target in attributes) && !(alias.target in kept)) {
         const mapped = (alias.transform ? alias.transform(value) : value) as
           AttributeValue | undefined;
-        const targetRule = allowed.get(alias.target);
-        if (mapped !== undefined && targetRule && accepts(targetRule, mapped)) {
+        const targetCheck = allowed.get(alias.target);
+        if (mapped !== undefined && targetCheck?.(mapped)) {
           kept[alias.target] = mapped;
           continue;
         }
       }
     }
     counter.add(key);
-    dropped++;
   }
-  return { kept, dropped };
+  return kept;
 }
 
 /** Per-policy caches for the parts that repeat on every span of a provider. */
@@ -145,7 +142,7 @@ function filterResource(
 ): Resource {
   const cached = caches.resources.get(resource);
   if (cached) return cached;
-  const { kept } = filterAttributes(resource.attributes, policy.resourceAttributes, counter, false);
+  const kept = filterAttributes(resource.attributes, policy.checks.resource, counter, false);
   const filtered = resourceFromAttributes(kept);
   if (!resource.asyncAttributesPending) caches.resources.set(resource, filtered);
   return filtered;
@@ -184,14 +181,11 @@ function filterContext(ctx: SpanContext, counter: DropCounter): SpanContext {
   };
 }
 
-function filterStatus(
-  status: SpanStatus,
-  counter: DropCounter,
-): { status: SpanStatus; dropped: number } {
-  if (status.message === undefined || status.message === '') return { status, dropped: 0 };
-  if (isSafeLabel(status.message, LABEL_PATTERN, 64)) return { status, dropped: 0 };
+function filterStatus(status: SpanStatus, counter: DropCounter): SpanStatus {
+  if (status.message === undefined || status.message === '') return status;
+  if (isSafeLabel(status.message, LABEL_PATTERN, 64)) return status;
   counter.add(DROPPED_STATUS_MESSAGE);
-  return { status: { code: status.code }, dropped: 1 };
+  return { code: status.code };
 }
 
 /**
@@ -204,14 +198,14 @@ export function filterSpan(
   counter: DropCounter,
   caches: FilterCaches,
 ): ReadableSpan {
-  const attrs = filterAttributes(span.attributes, policy.spanAttributes, counter, true);
-  let dropped = attrs.dropped;
+  // every drop below goes through `counter`; its total tells this span's count
+  const droppedBefore = counter.total;
+  let attributes = filterAttributes(span.attributes, policy.checks.span, counter, true);
 
   let name = span.name;
   if (!isSafeName(name)) {
-    name = deriveSpanName(attrs.kept);
+    name = deriveSpanName(attributes);
     counter.add(DROPPED_SPAN_NAME);
-    dropped++;
   }
 
   const events: TimedEvent[] = span.events.length === 0 ? span.events : [];
@@ -220,39 +214,32 @@ export function filterSpan(
     if (!isSafeName(eventName)) {
       eventName = C.EVENT_NAME_REDACTED;
       counter.add(DROPPED_EVENT_NAME);
-      dropped++;
     }
-    const kept = event.attributes
-      ? filterAttributes(event.attributes, policy.eventAttributes, counter, false)
-      : undefined;
-    if (kept) dropped += kept.dropped;
     events.push({
       name: eventName,
       time: event.time,
-      attributes: kept?.kept,
+      attributes:
+        event.attributes && filterAttributes(event.attributes, policy.checks.event, counter, false),
       droppedAttributesCount: event.droppedAttributesCount,
     });
   }
 
   const links: Link[] = span.links.length === 0 ? span.links : [];
   for (const link of span.links) {
-    const kept = link.attributes
-      ? filterAttributes(link.attributes, policy.spanAttributes, counter, false)
-      : undefined;
-    if (kept) dropped += kept.dropped;
     links.push({
       context: filterContext(link.context, counter),
-      attributes: kept?.kept,
+      attributes:
+        link.attributes && filterAttributes(link.attributes, policy.checks.span, counter, false),
       droppedAttributesCount: link.droppedAttributesCount,
     });
   }
 
   const status = filterStatus(span.status, counter);
-  dropped += status.dropped;
+  const dropped = counter.total - droppedBefore;
   if (dropped > 0) {
-    const before = attrs.kept[C.ATTR_PRIVACY_DROPPED];
+    const before = attributes[C.ATTR_PRIVACY_DROPPED];
     const count = (typeof before === 'number' ? before : 0) + dropped;
-    attrs.kept = { ...attrs.kept, [C.ATTR_PRIVACY_DROPPED]: count };
+    attributes = { ...attributes, [C.ATTR_PRIVACY_DROPPED]: count };
   }
 
   const context = filterContext(span.spanContext(), counter);
@@ -264,8 +251,8 @@ export function filterSpan(
     name,
     context,
     parent,
-    status.status,
-    attrs.kept,
+    status,
+    attributes,
     links,
     events,
     filterResource(span.resource, policy, counter, caches),

@@ -4,7 +4,7 @@
  * The default policy keeps names, labels, counts and timings; never text.
  */
 import * as C from '../conventions.js';
-import { assertValidRule, rule, type AttributeRule } from './rules.js';
+import { assertValidRule, compileRule, rule, type AttributeRule, type Check } from './rules.js';
 
 /** Keys that carry free text or stack traces: no policy can allow them. */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set([
@@ -61,6 +61,12 @@ export interface PrivacyPolicy {
   readonly spanAttributes: ReadonlyMap<string, AttributeRule>;
   readonly eventAttributes: ReadonlyMap<string, AttributeRule>;
   readonly resourceAttributes: ReadonlyMap<string, AttributeRule>;
+  /** The same rules compiled, as the filter runs them. */
+  readonly checks: {
+    readonly span: ReadonlyMap<string, Check>;
+    readonly event: ReadonlyMap<string, Check>;
+    readonly resource: ReadonlyMap<string, Check>;
+  };
 }
 
 const label = rule.label();
@@ -193,13 +199,21 @@ export function createPrivacyPolicy(options: PrivacyPolicyOptions = {}): Privacy
   });
   const eventAttributes = new Map(spanAttributes);
   for (const [key, r] of Object.entries(DEFAULT_EVENT_ATTRIBUTES)) eventAttributes.set(key, r);
+  const resourceAttributes = mapOf(
+    'resourceAttributes',
+    DEFAULT_RESOURCE_ATTRIBUTES,
+    options.resourceAttributes,
+  );
+  const compile = (m: ReadonlyMap<string, AttributeRule>) =>
+    new Map([...m].map(([k, r]) => [k, compileRule(r)] as const));
   return {
     spanAttributes,
     eventAttributes,
-    resourceAttributes: mapOf(
-      'resourceAttributes',
-      DEFAULT_RESOURCE_ATTRIBUTES,
-      options.resourceAttributes,
-    ),
+    resourceAttributes,
+    checks: {
+      span: compile(spanAttributes),
+      event: compile(eventAttributes),
+      resource: compile(resourceAttributes),
+    },
   };
 }

@@ -3,7 +3,6 @@
  * value survives only if its rule accepts it. There is deliberately no rule
  * that accepts any string.
  */
-import type { AttributeValue } from '@opentelemetry/api';
 import { isSafeLabel, LABEL_PATTERN } from './sensitive.js';
 
 /** One of a fixed set of strings. */
@@ -125,51 +124,61 @@ export function assertValidRule(key: string, r: AttributeRule): void {
   }
 }
 
-/** Values a label rule accepted before, per rule: labels repeat (model and tool names), checks cost. */
-const acceptedLabels = new WeakMap<LabelRule, Set<string>>();
+/** Most accepted labels a compiled label rule remembers before it starts over. */
 const ACCEPTED_LABELS_MAX = 4096;
 
-function acceptsLabel(r: LabelRule, value: string): boolean {
-  let seen = acceptedLabels.get(r);
-  if (seen?.has(value)) return true;
-  if (!isSafeLabel(value, r.pattern ?? LABEL_PATTERN, r.maxLength ?? 128)) return false;
-  if (!seen) acceptedLabels.set(r, (seen = new Set()));
-  if (seen.size >= ACCEPTED_LABELS_MAX) seen.clear();
-  seen.add(value);
-  return true;
-}
+/** A compiled rule: true when a value may be kept. Never throws. */
+export type Check = (value: unknown) => boolean;
 
-function acceptsScalar(r: Exclude<AttributeRule, ArrayRule>, value: unknown): boolean {
+/**
+ * Compiles a rule into a check with its own state (an accepted-labels cache
+ * for label rules), so the per-attribute work on the hot path is one call.
+ */
+export function compileRule(r: AttributeRule): Check {
   switch (r.kind) {
-    case 'enum':
-      return typeof value === 'string' && r.values.includes(value);
-    case 'label':
-      return typeof value === 'string' && acceptsLabel(r, value);
-    case 'id':
-      return typeof value === 'string' && ID_PATTERN.test(value);
-    case 'number':
-      return (
-        typeof value === 'number' &&
-        Number.isFinite(value) &&
-        (r.min === undefined || value >= r.min) &&
-        (r.max === undefined || value <= r.max)
-      );
-    case 'integer':
-      return (
-        typeof value === 'number' &&
-        Number.isSafeInteger(value) &&
-        value >= (r.min ?? 0) &&
-        value <= (r.max ?? Number.MAX_SAFE_INTEGER)
-      );
+    case 'enum': {
+      const values = new Set(r.values);
+      return (v) => typeof v === 'string' && values.has(v);
+    }
+    case 'label': {
+      const pattern = r.pattern ?? LABEL_PATTERN;
+      const maxLength = r.maxLength ?? 128;
+      const accepted = new Set<string>();
+      return (v) => {
+        if (typeof v !== 'string') return false;
+        if (accepted.has(v)) return true;
+        if (!isSafeLabel(v, pattern, maxLength)) return false;
+        if (accepted.size >= ACCEPTED_LABELS_MAX) accepted.clear();
+        accepted.add(v);
+        return true;
+      };
+    }
+    case 'id': {
+      // the steps of a run repeat its id: the same string passes without the regex
+      let last: string | undefined;
+      return (v) => {
+        if (v === last) return true;
+        if (typeof v !== 'string' || !ID_PATTERN.test(v)) return false;
+        last = v;
+        return true;
+      };
+    }
+    case 'number': {
+      const min = r.min ?? -Infinity;
+      const max = r.max ?? Infinity;
+      return (v) => typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;
+    }
+    case 'integer': {
+      const min = r.min ?? 0;
+      const max = r.max ?? Number.MAX_SAFE_INTEGER;
+      return (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
+    }
     case 'boolean':
-      return typeof value === 'boolean';
+      return (v) => typeof v === 'boolean';
+    case 'array': {
+      const item = compileRule(r.items);
+      const maxItems = r.maxItems ?? 16;
+      return (v) => Array.isArray(v) && v.length <= maxItems && (v as unknown[]).every(item);
+    }
   }
-}
-
-/** True when `value` satisfies `r`. Never throws for any input. */
-export function accepts(r: AttributeRule, value: AttributeValue | undefined): boolean {
-  if (r.kind !== 'array') return acceptsScalar(r, value);
-  if (!Array.isArray(value) || value.length > (r.maxItems ?? 16)) return false;
-  for (const item of value as readonly unknown[]) if (!acceptsScalar(r.items, item)) return false;
-  return true;
 }
