@@ -5,6 +5,7 @@
  */
 import { AgentTracer } from '@agenttrace/sdk';
 import type { TracerProvider } from '@opentelemetry/api';
+import { runDirectly } from './run-directly.js';
 import { seeded, sleep } from './deterministic.js';
 
 /** Runs `runs` triage runs alternating variants; resolves to the mean score per variant. */
@@ -44,3 +45,5 @@ export async function runAbVariants(
     Object.entries(scores).map(([v, s]) => [v, s.reduce((a, b) => a + b, 0) / s.length]),
   );
 }
+
+runDirectly(import.meta.url, (provider) => runAbVariants(provider));

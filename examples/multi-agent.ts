@@ -7,6 +7,7 @@
  */
 import { AgentFailureError, AgentTracer } from '@agenttrace/sdk';
 import type { TracerProvider } from '@opentelemetry/api';
+import { runDirectly } from './run-directly.js';
 import { sleep } from './deterministic.js';
 
 /** Runs the manager once; resolves to how many analysts succeeded. */
@@ -80,3 +81,5 @@ export async function runMultiAgent(provider: TracerProvider): Promise<number> {
     return results.filter((r) => r.status === 'fulfilled').length;
   });
 }
+
+runDirectly(import.meta.url, (provider) => runMultiAgent(provider));

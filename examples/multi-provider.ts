@@ -6,6 +6,7 @@
  */
 import { AgentTracer } from '@agenttrace/sdk';
 import type { TracerProvider } from '@opentelemetry/api';
+import { runDirectly } from './run-directly.js';
 import { seeded, sleep } from './deterministic.js';
 
 /** One simulated provider: its model, speed and how often it rate-limits. */
@@ -66,3 +67,5 @@ export async function runMultiProvider(
   }
   return served;
 }
+
+runDirectly(import.meta.url, (provider) => runMultiProvider(provider));

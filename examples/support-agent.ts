@@ -5,8 +5,9 @@
  * `empty_retrieval`. The ticket text (with personal data in it) goes through
  * the agent but never into a span.
  */
-import { AgentFailureError, type AgentTracer } from '@agenttrace/sdk';
+import { AgentFailureError, AgentTracer } from '@agenttrace/sdk';
 import { sleep } from './deterministic.js';
+import { runDirectly } from './run-directly.js';
 
 /** A support ticket: the text is content and must never be stored. */
 export interface Ticket {
@@ -114,3 +115,13 @@ export async function handleTicket(
     },
   );
 }
+
+runDirectly(import.meta.url, async (provider) => {
+  const tracer = new AgentTracer({
+    agentName: 'support_agent',
+    agentVersion: '1.0.0',
+    tracerProvider: provider,
+  });
+  const outcomes = await Promise.allSettled(TICKETS.map((t) => handleTicket(tracer, t)));
+  return outcomes.map((o) => o.status);
+});
