@@ -13,17 +13,12 @@ import { AllowlistSpanProcessor } from '@agenttrace/sdk';
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-  type ReadableSpan,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import protobuf from 'protobufjs/light.js';
 import { DEFAULT_DECODE_LIMITS, decodeJsonRequest, decodeProtobufRequest } from '../src/index.js';
 import { hrTimeFromParts } from '../src/otlp/hr-time.js';
 import { createSpan, emptySpanFields } from '../src/otlp/otlp-span.js';
+import { makeBenchSpans } from './bench-spans.js';
 
 const SECONDS = Number(process.env.BENCH_DECODE_S ?? 3);
 const BATCH = 512;
@@ -214,34 +209,6 @@ function decodeReflection(buf: Uint8Array): ReadableSpan[] {
   return out;
 }
 
-function makeBatch(): ReadableSpan[] {
-  const memory = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'bench-agent' }),
-    spanProcessors: [new SimpleSpanProcessor(memory)],
-  });
-  const tracer = provider.getTracer('bench', '1.0.0');
-  for (let i = 0; i < BATCH; i++) {
-    const span = tracer.startSpan('chat gpt-4o', {
-      attributes: {
-        'gen_ai.operation.name': 'chat',
-        'gen_ai.request.model': 'gpt-4o',
-        'gen_ai.provider.name': 'openai',
-        'gen_ai.usage.input_tokens': 1000 + i,
-        'gen_ai.usage.output_tokens': 100,
-        'agenttrace.run.id': '0123456789abcdef0123456789abcdef',
-        'agenttrace.step.type': 'llm',
-        'agenttrace.step.name': 'plan',
-        'input.value': 'a prompt that must never be stored, about as long as a real one',
-        'llm.token_count.prompt': 1000,
-      },
-    });
-    span.addEvent('gen_ai.choice', { 'gen_ai.response.finish_reasons': ['stop'] });
-    span.end();
-  }
-  return memory.getFinishedSpans();
-}
-
 function measure(run: () => number): {
   opsPerSecond: number;
   spansPerSecond: number;
@@ -264,7 +231,7 @@ function measure(run: () => number): {
   };
 }
 
-const spans = makeBatch();
+const spans = makeBenchSpans(BATCH);
 const pb = ProtobufTraceSerializer.serializeRequest(spans) as Uint8Array;
 const json = new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans));
 const sink: SpanProcessor = {

@@ -15,18 +15,11 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-  type ReadableSpan,
-  type SpanExporter,
-} from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createCollector } from '../src/index.js';
+import { makeBenchSpans } from './bench-spans.js';
 
 const WARMUP_S = 3;
 const MAX_IN_FLIGHT = 8;
@@ -78,39 +71,6 @@ async function serve(exporterPath: string | undefined): Promise<void> {
     }
   });
   process.send?.({ port });
-}
-
-function makeBatch(n: number): ReadableSpan[] {
-  const memory = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({
-      'service.name': 'bench-agent',
-      'deployment.environment.name': 'bench',
-    }),
-    spanProcessors: [new SimpleSpanProcessor(memory)],
-  });
-  const tracer = provider.getTracer('bench', '1.0.0');
-  for (let i = 0; i < n; i++) {
-    const span = tracer.startSpan('chat gpt-4o', {
-      kind: SpanKind.CLIENT,
-      attributes: {
-        'gen_ai.operation.name': 'chat',
-        'gen_ai.request.model': 'gpt-4o',
-        'gen_ai.provider.name': 'openai',
-        'gen_ai.usage.input_tokens': 1000 + i,
-        'gen_ai.usage.output_tokens': 100,
-        'agenttrace.run.id': '0123456789abcdef0123456789abcdef',
-        'agenttrace.step.type': 'llm',
-        'agenttrace.step.name': 'plan',
-        'input.value': 'a prompt that must never be stored, about as long as a real one',
-        'llm.token_count.prompt': 1000,
-      },
-    });
-    span.addEvent('gen_ai.choice', { 'gen_ai.response.finish_reasons': ['stop'] });
-    span.setStatus({ code: i % 20 === 0 ? SpanStatusCode.ERROR : SpanStatusCode.OK });
-    span.end();
-  }
-  return memory.getFinishedSpans();
 }
 
 function exportOnce(exporter: SpanExporter, batch: ReadableSpan[]): Promise<number> {
@@ -165,7 +125,7 @@ async function main(): Promise<void> {
     url: `http://127.0.0.1:${port}/v1/traces`,
     concurrencyLimit: 64,
   });
-  const batch = makeBatch(batchSize);
+  const batch = makeBenchSpans(batchSize);
 
   // Phase 1: saturate.
   const runFor = async (seconds: number) => {

@@ -3,6 +3,7 @@
  * `otel_traces` table (`exporter/clickhouseexporter`, insert column list
  * `internal/sqltemplates/traces_insert.sql`), for `JSONEachRow` inserts.
  */
+import { conventions } from '@agenttrace/sdk';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import {
   attributesToMap,
@@ -78,7 +79,7 @@ function resourceColumns(span: ReadableSpan): ResourceColumns {
   const cached = resourceCache.get(resource);
   if (cached !== undefined) return cached;
   const attributes = attributesToMap(resource.attributes);
-  const columns = { attributes, serviceName: attributes['service.name'] ?? '' };
+  const columns = { attributes, serviceName: attributes[conventions.RESOURCE_SERVICE_NAME] ?? '' };
   // A resource still detecting attributes may gain some later: do not cache it yet.
   if (resource.asyncAttributesPending !== true) resourceCache.set(resource, columns);
   return columns;

@@ -221,11 +221,11 @@ export class AgentTracer implements RunHost {
     try {
       result = context.with(run.context, fn, undefined, run);
     } catch (err) {
-      run.finish(err ?? new Error('undefined thrown'));
+      run.end(err ?? new Error('undefined thrown'));
       throw err;
     }
     if (!isPromiseLike(result)) {
-      run.finish(undefined);
+      run.end();
       return result;
     }
     return finishWhenSettled(result, run) as T;
@@ -236,10 +236,10 @@ export class AgentTracer implements RunHost {
 async function finishWhenSettled<T>(result: PromiseLike<T>, run: Run): Promise<T> {
   try {
     const value = await result;
-    run.finish(undefined);
+    run.end();
     return value;
   } catch (err) {
-    run.finish(err ?? new Error('undefined thrown'));
+    run.end(err ?? new Error('undefined thrown'));
     throw err;
   }
 }

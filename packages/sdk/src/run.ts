@@ -261,7 +261,7 @@ export class Run {
   async parallel<T>(branches: ReadonlyArray<() => Promise<T>>): Promise<PromiseSettledResult<T>[]> {
     const ctx = this.stepParentContext().setValue(PARALLEL_ORIGIN_KEY, this);
     const results = await Promise.allSettled(branches.map((branch) => context.with(ctx, branch)));
-    if (results.some((r) => r.status === 'rejected')) this.handledStepFailures++;
+    if (results.some((r) => r.status === 'rejected')) this.noteStepFailures(1);
     return results;
   }
 
@@ -271,15 +271,11 @@ export class Run {
   }
 
   /**
-   * Ends a run from `AgentTracer.startRun`, failed when `error` is given.
-   * Idempotent; runs from `AgentTracer.run` end by themselves.
+   * Ends the run span with its status, first failure and outcome; failed when
+   * `error` is given. Idempotent. Runs from `AgentTracer.run` end by
+   * themselves; call it for runs from `AgentTracer.startRun`.
    */
   end(error?: unknown): void {
-    this.finish(error);
-  }
-
-  /** @internal Ends the run span with its status, first failure and outcome. */
-  finish(error: unknown): void {
     if (this.ended) return;
     this.ended = true;
     if (error !== undefined) {

@@ -48,7 +48,6 @@ export interface StepOptions {
 /** A step being traced. Ends when its callback returns, throws or rejects. */
 export class Step {
   private chunks = 0;
-  private sawFirstChunk = false;
   private failure: ClassifiedError | undefined;
 
   /** @internal Created by `Run.step`. */
@@ -99,8 +98,7 @@ export class Step {
    * (`gen_ai.response.time_to_first_chunk`, seconds); the count is written at end.
    */
   chunk(): void {
-    if (!this.sawFirstChunk) {
-      this.sawFirstChunk = true;
+    if (this.chunks === 0) {
       this.span.setAttribute(C.ATTR_GEN_AI_REQUEST_STREAM, true);
       // The SDK's spans carry their start time; reading it spares every step a clock read.
       const start = (this.span as Partial<ReadableSpan>).startTime;
