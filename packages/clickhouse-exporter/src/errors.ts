@@ -11,6 +11,8 @@ export type ClickHouseExporterErrorCode =
   | 'EMBEDDED_STORE_LOCKED'
   | 'EXPORTER_SHUT_DOWN'
   | 'QUEUE_OVERFLOW'
+  | 'SPOOL_FULL'
+  | 'SPOOL_WRITE_FAILED'
   | 'STORE_WRITE_FAILED';
 
 /** Base class of every error this package throws or reports. */
@@ -106,6 +108,34 @@ export class QueueOverflowError extends ClickHouseExporterError {
       `dropped ${dropped} span(s): the export queue is full (maxQueueSize ${maxQueueSize})`,
     );
     this.dropped = dropped;
+  }
+}
+
+/** The spool is at `maxSpoolBytes`: an `export` call was refused whole. */
+export class SpoolFullError extends ClickHouseExporterError {
+  override readonly name = 'SpoolFullError';
+  /** Spans of the refused call. */
+  readonly refused: number;
+
+  constructor(refused: number, maxSpoolBytes: number) {
+    super(
+      'SPOOL_FULL',
+      `refused ${refused} span(s): the spool is full (maxSpoolBytes ${maxSpoolBytes}); the store is behind`,
+    );
+    this.refused = refused;
+  }
+}
+
+/**
+ * The spool could not write or sync an `export` call's rows: they are not
+ * known to be on disk, so the call failed. They stay queued in memory and
+ * are still written to the store if it answers.
+ */
+export class SpoolWriteError extends ClickHouseExporterError {
+  override readonly name = 'SpoolWriteError';
+
+  constructor(cause: unknown) {
+    super('SPOOL_WRITE_FAILED', 'the spool could not write the spans to disk', { cause });
   }
 }
 

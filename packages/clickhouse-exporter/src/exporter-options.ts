@@ -23,6 +23,8 @@ export const DEFAULT_MAX_BATCH_SIZE = 5_000;
 export const DEFAULT_FLUSH_INTERVAL_MS = 1_000;
 /** Default most spans held in memory waiting for the store. */
 export const DEFAULT_MAX_QUEUE_SIZE = 50_000;
+/** Default most bytes the spool holds on disk (1 GiB). */
+export const DEFAULT_MAX_SPOOL_BYTES = 1024 * 1024 * 1024;
 
 /** Options of {@link ClickHouseSpanExporter}; all optional. */
 export interface ClickHouseSpanExporterOptions extends StoreOptions {
@@ -71,6 +73,13 @@ export interface ClickHouseSpanExporterOptions extends StoreOptions {
    * @default undefined (no spool)
    */
   spoolDir?: string;
+  /**
+   * Most bytes the spool holds on disk. An `export` call whose rows would
+   * pass it is refused whole (FAILED with a `SpoolFullError`); nothing of it
+   * is queued.
+   * @default 1_073_741_824 (1 GiB)
+   */
+  maxSpoolBytes?: number;
 }
 
 /** Exporter options with every default applied. */
@@ -86,6 +95,7 @@ export interface ResolvedExporterOptions {
   readonly maxAttempts: number;
   readonly maxRetryElapsedMs: number;
   readonly spoolDir: string | undefined;
+  readonly maxSpoolBytes: number;
 }
 
 const exporterSchema = z
@@ -111,6 +121,7 @@ const exporterSchema = z
     maxAttempts: positiveInt().optional(),
     maxRetryElapsedMs: positiveInt().optional(),
     spoolDir: z.string({ error: 'a string' }).min(1, { error: 'a non-empty path' }).optional(),
+    maxSpoolBytes: positiveInt().optional(),
   })
   .strict();
 
@@ -130,6 +141,7 @@ export function resolveExporterOptions(
     maxAttempts: parsed.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     maxRetryElapsedMs: parsed.maxRetryElapsedMs ?? DEFAULT_MAX_RETRY_ELAPSED_MS,
     spoolDir: parsed.spoolDir,
+    maxSpoolBytes: parsed.maxSpoolBytes ?? DEFAULT_MAX_SPOOL_BYTES,
   };
   if (resolved.maxBatchSize > resolved.maxQueueSize) {
     throw new InvalidOptionsError(

@@ -9,7 +9,12 @@
 import { diag } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { ExporterShutDownError, QueueOverflowError } from './errors.js';
+import {
+  ExporterShutDownError,
+  QueueOverflowError,
+  SpoolFullError,
+  SpoolWriteError,
+} from './errors.js';
 import {
   resolveExporterOptions,
   type ClickHouseSpanExporterOptions,
@@ -19,7 +24,7 @@ import { newCounters, type ExporterStats } from './exporter-stats.js';
 import { BatchWriter } from './exporter-writer.js';
 import { BatchQueue, type Batch } from './queue.js';
 import { spanToJsonLine } from './row.js';
-import { Spool } from './spool.js';
+import { Spool, spoolBytes } from './spool.js';
 import { createStore, type Store } from './store.js';
 
 /** Overflow warnings are logged at most this often, however many calls overflow. */
@@ -56,7 +61,10 @@ export class ClickHouseSpanExporter implements SpanExporter {
     this.options = resolveExporterOptions(options);
     const { storeOptions } = this.options;
     this.ownsStore = this.options.store === undefined;
-    this.spool = this.options.spoolDir === undefined ? undefined : new Spool(this.options.spoolDir);
+    this.spool =
+      this.options.spoolDir === undefined
+        ? undefined
+        : new Spool(this.options.spoolDir, this.options.maxSpoolBytes);
     this.store =
       this.options.store ??
       createStore({
@@ -102,31 +110,40 @@ export class ClickHouseSpanExporter implements SpanExporter {
       resultCallback({ code: ExportResultCode.FAILED, error: asError(error) });
       return;
     }
-    const offered = this.queue.offer(lines);
-    this.counters.acceptedSpans += offered.accepted;
-    const result: ExportResult =
-      offered.dropped === 0
-        ? { code: ExportResultCode.SUCCESS }
-        : { code: ExportResultCode.FAILED, error: this.overflow(offered.dropped) };
-    this.armTimer();
     const spool = this.spool;
-    if (spool === undefined) {
-      if (offered.sealed.length > 0) this.writer.kick();
-      resultCallback(result);
+    // With a spool, room on disk is reserved first: a full spool refuses the whole call.
+    const bytes = spool === undefined ? 0 : spoolBytes(lines);
+    if (spool !== undefined && !spool.reserve(bytes)) {
+      this.counters.droppedSpans += lines.length;
+      resultCallback({
+        code: ExportResultCode.FAILED,
+        error: this.warn(new SpoolFullError(lines.length, spool.maxBytes)),
+      });
       return;
     }
+    const offered = this.queue.offer(lines);
+    this.counters.acceptedSpans += offered.accepted;
+    if (offered.dropped > 0) {
+      spool?.release(bytes);
+      resultCallback({ code: ExportResultCode.FAILED, error: this.overflow(offered.dropped) });
+      return;
+    }
+    this.armTimer();
+    if (spool === undefined) {
+      if (offered.sealed.length > 0) this.writer.kick();
+      resultCallback({ code: ExportResultCode.SUCCESS });
+      return;
+    }
+    // Success only once every row is on disk (group-committed with other calls).
     const writes = offered.parts.map((part) => spool.append(part.batch.token, part.lines));
     for (const batch of offered.sealed) this.closeSpoolFile(batch);
     if (offered.sealed.length > 0) this.writer.kick();
     Promise.all(writes).then(
-      () => resultCallback(result),
+      () => resultCallback({ code: ExportResultCode.SUCCESS }),
       (error: unknown) => {
         this.counters.spoolErrors += 1;
-        diag.error(
-          'ClickHouseSpanExporter: spool write failed; spans stay queued in memory',
-          error,
-        );
-        resultCallback(result);
+        diag.error('ClickHouseSpanExporter: spool write failed; export call failed', error);
+        resultCallback({ code: ExportResultCode.FAILED, error: new SpoolWriteError(error) });
       },
     );
   }
@@ -154,12 +171,16 @@ export class ClickHouseSpanExporter implements SpanExporter {
 
   private overflow(dropped: number): QueueOverflowError {
     this.counters.droppedSpans += dropped;
-    const error = new QueueOverflowError(dropped, this.options.maxQueueSize);
+    return this.warn(new QueueOverflowError(dropped, this.options.maxQueueSize));
+  }
+
+  /** Logs a refusal at most once per interval, with the running total. */
+  private warn<E extends Error>(error: E): E {
     const now = Date.now();
     if (now - this.lastOverflowWarning >= OVERFLOW_WARNING_INTERVAL_MS) {
       this.lastOverflowWarning = now;
       diag.warn(
-        `ClickHouseSpanExporter: ${error.message}; ${this.counters.droppedSpans} dropped in total`,
+        `ClickHouseSpanExporter: ${error.message}; ${this.counters.droppedSpans} refused in total`,
       );
     }
     return error;

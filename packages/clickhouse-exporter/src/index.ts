@@ -8,6 +8,7 @@ export {
   DEFAULT_FLUSH_INTERVAL_MS,
   DEFAULT_MAX_BATCH_SIZE,
   DEFAULT_MAX_QUEUE_SIZE,
+  DEFAULT_MAX_SPOOL_BYTES,
   DEFAULT_TRACES_TABLE,
   type ClickHouseSpanExporterOptions,
 } from './exporter-options.js';
@@ -19,6 +20,8 @@ export {
   ExporterShutDownError,
   InvalidOptionsError,
   QueueOverflowError,
+  SpoolFullError,
+  SpoolWriteError,
   StoreWriteError,
   type ClickHouseExporterErrorCode,
   type StoreWriteErrorDetails,

@@ -4,7 +4,7 @@
  * the same spool directory, and a batch stored just before the crash is not
  * stored twice when it is replayed.
  */
-import { appendFileSync, copyFileSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExportResultCode } from '@opentelemetry/core';
@@ -115,6 +115,46 @@ describe('ClickHouseSpanExporter', () => {
       expect(spoolFiles(spoolDir)).toEqual([]);
       expect(exporter.stats).toMatchObject({ storedSpans: 35, spoolErrors: 0 });
       expect(await countSpans(store.client, database)).toEqual({ rows: 35, distinct: 35 });
+    });
+
+    it('refuses a whole call when the spool is full, and accepts again once it drained', async () => {
+      const database = await createTracesDatabase(store.client);
+      // One call's size on disk, from an unbounded spool.
+      const probeDir = tempDir('spool-probe');
+      const probe = new ClickHouseSpanExporter({
+        store,
+        database: await createTracesDatabase(store.client),
+        spoolDir: probeDir,
+        flushIntervalMs: 60_000,
+      });
+      await exportSpans(probe, await makeSpans(10));
+      const [probeFile] = spoolFiles(probeDir);
+      const callBytes = statSync(join(probeDir, probeFile ?? '')).size;
+      await probe.shutdown();
+
+      const spoolDir = tempDir('spool-full');
+      const exporter = new ClickHouseSpanExporter({
+        store,
+        database,
+        spoolDir,
+        flushIntervalMs: 60_000,
+        maxSpoolBytes: Math.ceil(callBytes * 1.5),
+      });
+      expect((await exportSpans(exporter, await makeSpans(10))).code).toBe(
+        ExportResultCode.SUCCESS,
+      );
+      const refused = await exportSpans(exporter, await makeSpans(10));
+      expect(refused.code).toBe(ExportResultCode.FAILED);
+      expect(refused.error).toMatchObject({ code: 'SPOOL_FULL', refused: 10 });
+      // Nothing of the refused call was queued: a retry cannot store it twice.
+      expect(exporter.stats.queuedSpans).toBe(10);
+      await exporter.forceFlush();
+      expect(spoolFiles(spoolDir)).toEqual([]);
+      expect((await exportSpans(exporter, await makeSpans(10))).code).toBe(
+        ExportResultCode.SUCCESS,
+      );
+      await exporter.shutdown();
+      expect(await countSpans(store.client, database)).toEqual({ rows: 20, distinct: 20 });
     });
   });
 });
