@@ -1,4 +1,19 @@
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Workspace packages export their TypeScript sources under this condition
+ * (first in each `exports` entry), their build under `import`/`require`:
+ * tests run on `src/` without a build.
+ */
+const SOURCE_CONDITION = '@agenttrace/source';
+
+// Child processes a test starts (the CLI binary, `tsx` scripts) resolve the same way.
+if (!(process.env.NODE_OPTIONS ?? '').includes(`--conditions=${SOURCE_CONDITION}`)) {
+  process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS, `--conditions=${SOURCE_CONDITION}`]
+    .filter(Boolean)
+    .join(' ');
+}
 
 /**
  * Two projects: `unit` needs no engine; `integration` talks to the real
@@ -6,6 +21,13 @@ import { defineConfig } from 'vitest/config';
  * the threads pool segfaults beside chdb's native addon.
  */
 export default defineConfig({
+  // vitest's own default is Vite's server conditions without `module`; vitest
+  // also hands these to its workers as `--conditions`.
+  ssr: {
+    resolve: {
+      conditions: [SOURCE_CONDITION, ...defaultServerConditions.filter((c) => c !== 'module')],
+    },
+  },
   test: {
     pool: 'forks',
     testTimeout: 60_000,

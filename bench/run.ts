@@ -22,7 +22,7 @@ const benches: Bench[] = [
     command: process.execPath,
     args: ['packages/sdk/dist/bench/overhead.js'],
     before: () =>
-      execFileSync('npm', ['run', 'build', '-w', '@agenttrace/sdk'], { stdio: 'ignore' }),
+      execFileSync('npm', ['run', 'build:bench', '-w', '@agenttrace/sdk'], { stdio: 'ignore' }),
   },
   {
     name: 'exporter',

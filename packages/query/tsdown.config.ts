@@ -1,0 +1,4 @@
+/** Build of `@agenttrace/query`. */
+import { packageBuild } from '../../tsdown.base.js';
+
+export default packageBuild({ entry: { index: 'src/index.ts' } });
