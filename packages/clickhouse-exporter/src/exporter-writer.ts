@@ -4,9 +4,21 @@
  * failures with backoff, and settles the batch (stored, failed, or left in
  * the spool). One insert at a time keeps batches in order and the store's
  * part count low.
+ *
+ * A batch the store refuses for a reason in its rows (a row it cannot read,
+ * a constraint) costs only those rows: the batch is bisected (see
+ * `exporter-bisect.ts`), the other rows are stored, the refused ones go to
+ * the dead letter. Only errors raised by a row's content are bisected; any
+ * other (no table, no permission) would refuse every half, and the batch
+ * fails whole, as before.
  */
+import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { DeadLetter, DEAD_LETTER_SUBDIR, type DeadRow } from './dead-letter.js';
+import type { StoreWriteError } from './errors.js';
+import { bisect, isRowError, type InsertOutcome } from './exporter-bisect.js';
+import { describeCause, FailureLog } from './exporter-failure-log.js';
 import { backoffDelay, sleep } from './exporter-retry.js';
 import type { ExporterCounters } from './exporter-stats.js';
 import type { Batch, BatchQueue } from './queue.js';
@@ -26,6 +38,13 @@ export interface BatchWriterConfig {
   readonly counters: ExporterCounters;
   readonly maxAttempts: number;
   readonly maxRetryElapsedMs: number;
+  /**
+   * Directory of the dead-letter file.
+   * @default `<spool dir>/dead-letter` with a spool, else none (refused rows count as failed)
+   */
+  readonly deadLetterDir?: string | undefined;
+  /** Most bytes of the dead-letter file. @default 16 MiB */
+  readonly maxDeadLetterBytes?: number | undefined;
 }
 
 /** Writes queued batches to the store, one at a time. */
@@ -34,9 +53,21 @@ export class BatchWriter {
   private readonly waiters = new Map<Batch, (() => void)[]>();
   private running: Promise<void> | undefined;
   private checkedTable = false;
+  private readonly deadLetter: DeadLetter | undefined;
+  private readonly failures = new FailureLog(LOG);
 
   constructor(private readonly config: BatchWriterConfig) {
     this.statement = insertStatement(config.database, config.table);
+    const dir =
+      config.deadLetterDir ??
+      (config.spool === undefined ? undefined : join(config.spool.dir, DEAD_LETTER_SUBDIR));
+    this.deadLetter =
+      dir === undefined ? undefined : new DeadLetter(dir, config.maxDeadLetterBytes);
+  }
+
+  /** Where refused rows are kept, if anywhere. */
+  get deadLetterFile(): string | undefined {
+    return this.deadLetter?.file;
   }
 
   /** Starts writing unless the writer runs already. */
@@ -65,7 +96,8 @@ export class BatchWriter {
       } catch (error) {
         // deliver() settles store errors itself: this is a spool file that could not be read.
         counters.failedSpans += batch.spans;
-        diag.error(`${LOG} batch ${batch.token} could not be read from the spool`, error);
+        this.failures.record('failed', batch.spans, 'spool file unreadable');
+        diag.debug(`${LOG} batch ${batch.token} could not be read from the spool`, error);
       }
       queue.remove(batch);
       for (const resolve of this.waiters.get(batch) ?? []) resolve();
@@ -74,41 +106,96 @@ export class BatchWriter {
   }
 
   private async deliver(batch: Batch): Promise<void> {
-    const { counters } = this.config;
-    const body = await this.bodyOf(batch);
-    if (body === '') return this.discard(batch);
+    const lines = await this.linesOf(batch);
+    if (lines.length === 0) return this.discard(batch);
     await this.checkTableOnce();
+    const result = await this.insert(lines, batch.token);
+    if (result.kind === 'stored') {
+      this.config.counters.storedSpans += lines.length;
+      return this.discard(batch);
+    }
+    if (result.kind === 'gave-up') return this.giveUp(lines.length, result);
+    return this.refused(batch, lines, result.error);
+  }
+
+  /** The whole insert was refused: bisect if a row is the reason, else fail the batch. */
+  private async refused(
+    batch: Batch,
+    lines: readonly string[],
+    error: StoreWriteError,
+  ): Promise<void> {
+    const { counters } = this.config;
+    if (!isRowError(error)) {
+      // No row could be stored by this statement: nothing to isolate.
+      counters.failedSpans += lines.length;
+      this.failures.record('failed', lines.length, describeCause(error));
+      return this.discard(batch);
+    }
+    const result = await bisect(lines, batch.token, error, (part, token) =>
+      this.insert(part, token),
+    );
+    counters.bisectInserts += result.inserts;
+    counters.storedSpans += result.stored;
+    await this.bury(result.refused);
+    if (result.gaveUp !== undefined) {
+      return this.giveUp(result.unsettled, { kind: 'gave-up', ...result.gaveUp });
+    }
+    return this.discard(batch);
+  }
+
+  /** Refused rows go to the dead letter; without one, or without room, they are failed. */
+  private async bury(rows: readonly DeadRow[]): Promise<void> {
+    const { counters } = this.config;
+    const [first] = rows;
+    if (first === undefined) return;
+    const cause = describeCause(first.error);
+    let kept = 0;
+    if (this.deadLetter !== undefined) {
+      try {
+        kept = (await this.deadLetter.add(rows)).kept;
+      } catch (error) {
+        counters.spoolErrors += 1;
+        diag.error(`${LOG} could not write the dead-letter file ${this.deadLetter.file}`, error);
+      }
+    }
+    counters.deadLetteredSpans += kept;
+    counters.failedSpans += rows.length - kept;
+    this.failures.record('deadLettered', kept, cause);
+    this.failures.record('failed', rows.length - kept, `${cause}, no room in a dead letter`);
+  }
+
+  /** One insert of `lines` under `token`, with retries of transient failures. */
+  private async insert(lines: readonly string[], token: string): Promise<InsertOutcome> {
+    const body = lines.join('\n');
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
-      const result = await writeBatch(this.config.client, this.statement, body, batch.token);
-      if (result.kind === 'success') {
-        counters.storedSpans += batch.spans;
-        return this.discard(batch);
-      }
-      if (result.kind === 'failure') {
-        counters.failedSpans += batch.spans;
-        diag.error(`${LOG} dropped ${batch.spans} span(s): ${result.error.message}`);
-        return this.discard(batch);
-      }
+      const result = await writeBatch(this.config.client, this.statement, body, token);
+      if (result.kind === 'success') return { kind: 'stored' };
+      if (result.kind === 'failure') return { kind: 'refused', error: result.error };
       const delay = backoffDelay(attempt, result.retryAfterMs);
       const elapsed = Date.now() - started;
       if (attempt >= this.config.maxAttempts || elapsed + delay > this.config.maxRetryElapsedMs) {
-        return this.giveUp(batch, attempt, result.error.message);
+        return { kind: 'gave-up', error: result.error, attempts: attempt };
       }
-      counters.retries += 1;
+      this.config.counters.retries += 1;
       diag.debug(
-        `${LOG} attempt ${attempt} failed (${result.error.message}); retry in ${delay} ms`,
+        `${LOG} attempt ${attempt} failed (${describeCause(result.error)}); retry in ${delay} ms`,
       );
       await sleep(delay);
     }
   }
 
-  private giveUp(batch: Batch, attempts: number, reason: string): void {
+  /** Retries ran out: the spans wait in the spool for the next start, or are failed. */
+  private giveUp(spans: number, result: Extract<InsertOutcome, { kind: 'gave-up' }>): void {
     const { spool, counters } = this.config;
-    if (spool === undefined) counters.failedSpans += batch.spans;
-    else counters.deferredSpans += batch.spans;
-    const where = spool === undefined ? 'dropped' : 'left in the spool for the next start';
-    diag.error(`${LOG} ${batch.spans} span(s) ${where} after ${attempts} attempt(s): ${reason}`);
+    const cause = `${describeCause(result.error)} after ${result.attempts} attempt(s)`;
+    if (spool === undefined) {
+      counters.failedSpans += spans;
+      this.failures.record('failed', spans, cause);
+    } else {
+      counters.deferredSpans += spans;
+      this.failures.record('deferred', spans, cause);
+    }
   }
 
   /** Deletes a settled batch's spool file; a failure here must not unsettle the batch. */
@@ -121,18 +208,18 @@ export class BatchWriter {
     }
   }
 
-  private async bodyOf(batch: Batch): Promise<string> {
+  private async linesOf(batch: Batch): Promise<readonly string[]> {
     const { spool, counters } = this.config;
     if (batch.replayFile === undefined) {
       // The spool file must be complete before the insert can succeed, so a
       // replay after a crash sends exactly what was stored, under the same token.
       await spool?.seal(batch.token);
-      return batch.lines.join('\n');
+      return batch.lines;
     }
     const lines = (await spool?.read(batch.replayFile)) ?? [];
     batch.spans = lines.length;
     counters.replayedSpans += lines.length;
-    return lines.join('\n');
+    return lines;
   }
 
   /** Warns once if retried inserts could be stored twice (see `store-check.ts`). */

@@ -50,16 +50,6 @@ export function attributesToMap(attributes: Attributes | undefined): StringMap {
   return out ?? EMPTY_MAP;
 }
 
-/**
- * `DateTime64(9)` input text from an `HrTime`: Unix seconds with nine
- * fractional digits, e.g. `1700000000.000000123`. ClickHouse reads this
- * exactly and independently of the server time zone.
- */
-export function hrTimeToDateTime64(time: HrTime): string {
-  const nanos = time[1];
-  return `${time[0]}.${nanos < 100_000_000 ? String(nanos).padStart(9, '0') : nanos}`;
-}
-
 /** Nanoseconds in an `HrTime` duration, as a `UInt64` column value (never negative). */
 export function hrTimeToNanos(duration: HrTime): number {
   const nanos = duration[0] * 1e9 + duration[1];

@@ -5,9 +5,9 @@
  */
 import { conventions } from '@agenttrace/sdk';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { hrTimeToDateTime64 } from './datetime64.js';
 import {
   attributesToMap,
-  hrTimeToDateTime64,
   hrTimeToNanos,
   spanKindToString,
   statusCodeToString,

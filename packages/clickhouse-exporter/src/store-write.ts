@@ -56,12 +56,19 @@ export interface InsertStatement {
 }
 
 /**
+ * Pinned so that a server profile cannot change how rows are read: the
+ * row mapper's `DateTime64(9)` text is exact under `basic` (see
+ * `datetime64.ts`); `best_effort` could read it otherwise.
+ */
+const PINNED_INPUT_SETTINGS = "date_time_input_format = 'basic'";
+
+/**
  * The full statement for one batch. The token goes into the statement's own
  * SETTINGS clause, not `clickhouse_settings`: chDB's connection applies those
  * as session-wide `SET`s, so a token would stick to later inserts.
  */
 function batchQuery(statement: InsertStatement, deduplicationToken: string): string {
-  return `${statement.head} SETTINGS insert_deduplication_token = ${quoteString(deduplicationToken)} FORMAT JSONEachRow`;
+  return `${statement.head} SETTINGS insert_deduplication_token = ${quoteString(deduplicationToken)}, ${PINNED_INPUT_SETTINGS} FORMAT JSONEachRow`;
 }
 
 async function readText(stream: Readable): Promise<string> {

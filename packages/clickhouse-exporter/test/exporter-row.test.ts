@@ -15,7 +15,8 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { ClickHouseSpanExporter } from '../src/exporter.js';
 import { spanToRow, TRACE_COLUMNS } from '../src/row.js';
-import { attributeValueToString, hrTimeToDateTime64 } from '../src/row-values.js';
+import { hrTimeToDateTime64 } from '../src/datetime64.js';
+import { attributeValueToString } from '../src/row-values.js';
 import { createStore } from '../src/store.js';
 import { exportSpans } from './support/spans.js';
 import { createTracesDatabase, selectRows, tempDir } from './support/store.js';
@@ -90,6 +91,21 @@ describe('ClickHouseSpanExporter', () => {
     it('writes DateTime64(9) text exactly, to the nanosecond', () => {
       expect(hrTimeToDateTime64([1_700_000_000, 5])).toBe('1700000000.000000005');
       expect(hrTimeToDateTime64([1_700_000_000, 123_456_789])).toBe('1700000000.123456789');
+      // Ten-digit seconds: shorter ones are misread under best_effort, chDB's default.
+      expect(hrTimeToDateTime64([1, 5])).toBe('0000000001.000000005');
+      expect(hrTimeToDateTime64([9_223_372_036, 854_775_807])).toBe('9223372036.854775807');
+    });
+
+    it('never writes a time DateTime64(9) cannot hold as a time', () => {
+      for (const time of [
+        [9_223_372_036, 854_775_808],
+        [10_000_000_000, 0],
+        [-1, 0],
+        [Number.NaN, 0],
+        [1, 1e9],
+      ] as const) {
+        expect(hrTimeToDateTime64([time[0], time[1]])).toMatch(/^out of range: /);
+      }
     });
 
     it('maps every contrib column and nothing else', async () => {
