@@ -12,18 +12,28 @@ const label = z
   .string()
   .regex(/^[A-Za-z0-9_@][A-Za-z0-9_.:/@-]{0,127}$/, 'a label of letters, digits and _.:/@-');
 
-/** Turns `15m`, `24h`, `7d` or an ISO date into a Date; `undefined` when `value` is neither. */
+/** Earliest time the store's `DateTime64` columns hold: 1900-01-01T00:00:00Z. */
+export const EARLIEST_TIME_MS = Date.UTC(1900, 0, 1);
+/** Latest time the store's `DateTime64` columns hold: 2299-12-31T23:59:59.999Z. */
+export const LATEST_TIME_MS = Date.UTC(2300, 0, 1) - 1;
+/** What a `since`/`until` must be, for messages. */
+export const SINCE_EXPECTED = 'a duration like 30m, 24h, 7d or an ISO date in 1900..2299';
+
+/**
+ * Turns `15m`, `24h`, `7d` or an ISO date into a Date; `undefined` when
+ * `value` is neither, or names a time the store cannot hold.
+ */
 export function parseSince(value: string, now = Date.now()): Date | undefined {
   const d = DURATION.exec(value);
-  if (d) return new Date(now - Number(d[1]) * UNIT_SECONDS[d[2]!]! * 1000);
-  const t = Date.parse(value);
-  return Number.isNaN(t) ? undefined : new Date(t);
+  const t = d ? now - Number(d[1]) * UNIT_SECONDS[d[2]!]! * 1000 : Date.parse(value);
+  return Number.isFinite(t) && t >= EARLIEST_TIME_MS && t <= LATEST_TIME_MS
+    ? new Date(t)
+    : undefined;
 }
 
 const since = z.string().transform((v, ctx) => {
   const date = parseSince(v);
-  if (!date)
-    ctx.addIssue({ code: 'custom', message: 'a duration like 30m, 24h, 7d or an ISO date' });
+  if (!date) ctx.addIssue({ code: 'custom', message: SINCE_EXPECTED });
   return date ?? new Date(0);
 });
 

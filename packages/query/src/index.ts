@@ -7,10 +7,26 @@ export { listRuns, getRuns, getRunSteps, listFailures, listFeedback } from './ru
 export type { RunRow, StepRow, FailureRow, FeedbackRow } from './run-queries.js';
 export { getStats } from './stats-query.js';
 export type { StatsRow } from './stats-query.js';
-export { readonlySql, READONLY_MAX_ROWS } from './readonly-sql.js';
+export {
+  runReadOnlySql,
+  readonlySql,
+  resolveSqlSandboxOptions,
+  SQL_SANDBOX_DEFAULTS,
+} from './sql-sandbox.js';
+export type { SqlSandboxOptions, SqlResult } from './sql-sandbox.js';
+export { ALLOWED_TABLE_FUNCTIONS } from './sql-check.js';
+export {
+  SqlSandboxError,
+  SqlRefusedError,
+  SqlInvalidError,
+  SqlLimitError,
+  isEngineError,
+} from './sql-sandbox-errors.js';
+export type { SqlRefusal } from './sql-sandbox-errors.js';
 export {
   InvalidQueryError,
   parseSince,
+  SINCE_EXPECTED,
   runFiltersSchema,
   statsFiltersSchema,
   STATS_DIMENSIONS,
