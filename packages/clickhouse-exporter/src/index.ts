@@ -27,6 +27,7 @@ export {
   type StoreWriteErrorDetails,
 } from './errors.js';
 export { createStore, type Store, type StoreKind } from './store.js';
+export { EMBEDDED_ENGINE_MISSING, EmbeddedEngineMissingError } from './store-embedded.js';
 export {
   DEFAULT_DATABASE,
   DEFAULT_EMBEDDED_PATH,

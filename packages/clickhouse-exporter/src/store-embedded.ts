@@ -3,11 +3,16 @@
  * directory per process: the same directory asked for twice shares one
  * client (reference-counted); a different one is refused with an
  * {@link EmbeddedStoreConflictError} before chDB can fail less clearly.
+ *
+ * chDB is an optional peer dependency (about 540 MB): it is loaded here, the
+ * first time an embedded store is opened, so a server-only install never
+ * needs it.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
+import type { createChdbConnection } from 'chdb/connection';
 import { EmbeddedStoreConflictError, EmbeddedStoreLockedError } from './errors.js';
 import { DiagClickHouseLogger } from './store-log.js';
 
@@ -19,6 +24,45 @@ interface OpenEmbedded {
 
 let open: OpenEmbedded | undefined;
 
+/** Stable code of {@link EmbeddedEngineMissingError}. */
+export const EMBEDDED_ENGINE_MISSING = 'EMBEDDED_ENGINE_MISSING';
+
+/**
+ * The embedded store was chosen (no `url`) but chDB, an optional peer
+ * dependency, is not installed or does not load on this platform.
+ */
+export class EmbeddedEngineMissingError extends Error {
+  override readonly name = 'EmbeddedEngineMissingError';
+  /** Stable machine-readable code. */
+  readonly code = EMBEDDED_ENGINE_MISSING;
+
+  constructor(cause: unknown) {
+    super(
+      `the embedded store needs chDB, an optional peer dependency of ` +
+        `@agenttrace/clickhouse-exporter: run \`npm install chdb\` (Linux glibc or macOS), ` +
+        `or pass 'url' to write to a ClickHouse server instead ` +
+        `(${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)})`,
+      { cause },
+    );
+  }
+}
+
+interface ChdbConnectionModule {
+  createChdbConnection: typeof createChdbConnection;
+}
+
+let chdb: ChdbConnectionModule | undefined;
+
+/** chDB's connection module, required on first use. */
+function loadChdb(): typeof createChdbConnection {
+  try {
+    chdb ??= createRequire(import.meta.url)('chdb/connection') as ChdbConnectionModule;
+  } catch (error) {
+    throw new EmbeddedEngineMissingError(error);
+  }
+  return chdb.createChdbConnection;
+}
+
 /** A counted reference to the embedded client; `release` once. */
 export interface EmbeddedLease {
   readonly path: string;
@@ -26,17 +70,22 @@ export interface EmbeddedLease {
   release(): Promise<void>;
 }
 
-/** Opens (or shares) the embedded engine at `path`. */
+/**
+ * Opens (or shares) the embedded engine at `path`.
+ *
+ * @throws {EmbeddedEngineMissingError} when chDB is not installed.
+ */
 export function acquireEmbedded(path: string): EmbeddedLease {
   const absolute = resolve(path);
   if (open !== undefined && open.path !== absolute) {
     throw new EmbeddedStoreConflictError(absolute, open.path);
   }
   if (open === undefined) {
+    const connect = loadChdb();
     mkdirSync(absolute, { recursive: true });
     let connection: ReturnType<typeof createChdbConnection>;
     try {
-      connection = createChdbConnection({ path: absolute });
+      connection = connect({ path: absolute });
     } catch (error) {
       // chDB's lock on the directory: another live process has it open
       const holder = lockHolder(absolute);
