@@ -1,16 +1,29 @@
 /**
  * Builds the collector: a Hono app with `POST /v1/traces`, `GET /health` and
  * `GET /metrics`, served by `@hono/node-server`, over the allowlist → queue →
- * exporter pipeline.
+ * exporter pipeline. Every route reads its body under a size limit, and the
+ * HTTP server bounds how long a request may take to arrive.
  */
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type { AddressInfo } from 'node:net';
 import { createTokenVerifier } from './auth.js';
 import { handleTraces, type TracesContext } from './handle-traces.js';
 import { CollectorMetrics } from './metrics.js';
 import { resolveOptions, type CollectorOptions } from './options.js';
 import { Pipeline } from './pipeline.js';
+import { markRequestStart } from './read-body.js';
+import { routeBodyLimit } from './route-limits.js';
+
+/**
+ * Node's own `requestTimeout` fires this long after `requestTimeoutMs`: a
+ * backstop for routes that read no body under a deadline, late enough that
+ * `/v1/traces` answers its own OTLP-encoded 408 first.
+ */
+const SERVER_TIMEOUT_GRACE_MS = 1_000;
+/** How often Node checks connections against `requestTimeout` (its default is 30 s). */
+const CONNECTIONS_CHECK_INTERVAL_MS = 1_000;
 
 /** A running or ready-to-run collector. */
 export interface Collector {
@@ -68,7 +81,18 @@ export function createCollector(options: CollectorOptions): Collector {
     });
 
   const app = new Hono();
-  app.post('/v1/traces', (c) => handleTraces(c.req.raw, ctx));
+  app.use('*', async (c, next) => {
+    markRequestStart(c.req.raw);
+    await next();
+  });
+  app.use('*', routeBodyLimit(o.maxRouteBodyBytes));
+  app.post('/v1/traces', async (c) => {
+    const response = await handleTraces(c.req.raw, ctx);
+    // Its body was not read to the end: close, so the rest of it is never read.
+    if (response.status === 408 || response.status === 413)
+      response.headers.set('connection', 'close');
+    return response;
+  });
   app.get('/health', (c) =>
     ctx.closing
       ? c.json({ status: 'closing' }, 503)
@@ -79,6 +103,8 @@ export function createCollector(options: CollectorOptions): Collector {
   );
   app.notFound((c) => c.json({ code: 5, message: 'not found' }, 404));
   app.onError((err, c) => {
+    // Middleware refusals (a body limit, a timeout) carry their own answer.
+    if (err instanceof HTTPException) return err.getResponse();
     o.logger.error('unhandled error', { error: err.name });
     return c.json({ code: 13, message: 'internal error' }, 500);
   });
@@ -97,7 +123,12 @@ export function createCollector(options: CollectorOptions): Collector {
     renderMetrics,
     listen(port = 4318, host = '127.0.0.1') {
       return new Promise<AddressInfo>((resolve, reject) => {
-        const s = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
+        const serverOptions = {
+          requestTimeout: o.requestTimeoutMs + SERVER_TIMEOUT_GRACE_MS,
+          headersTimeout: o.bodyTimeoutMs,
+          connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS,
+        };
+        const s = serve({ fetch: app.fetch, port, hostname: host, serverOptions }, (info) => {
           o.logger.info('collector listening', { host: info.address, port: info.port });
           resolve(info);
         });

@@ -9,6 +9,7 @@ export type CollectorErrorCode =
   | 'invalid_request'
   | 'invalid_span'
   | 'body_too_large'
+  | 'request_timeout'
   | 'unsupported_media_type'
   | 'queue_full'
   | 'shutting_down';
@@ -60,6 +61,28 @@ export class BodyTooLargeError extends CollectorError {
   override readonly code = 'body_too_large' as const;
   constructor(limit: number) {
     super('body_too_large', `request body exceeds ${limit} bytes`);
+  }
+}
+
+/**
+ * The body did not arrive within `bodyTimeoutMs`, or the request took longer
+ * than `requestTimeoutMs`: answered `408` and the connection is closed, so a
+ * slow client cannot hold one of the `maxConcurrentRequests` slots.
+ */
+export class RequestTimeoutError extends CollectorError {
+  override readonly name = 'RequestTimeoutError';
+  override readonly code = 'request_timeout' as const;
+  constructor(
+    /** The option whose limit was reached. */
+    readonly limit: 'bodyTimeoutMs' | 'requestTimeoutMs',
+    readonly ms: number,
+  ) {
+    super(
+      'request_timeout',
+      limit === 'bodyTimeoutMs'
+        ? `request body not received within ${ms} ms (bodyTimeoutMs)`
+        : `request not completed within ${ms} ms (requestTimeoutMs)`,
+    );
   }
 }
 

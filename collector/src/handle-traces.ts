@@ -138,6 +138,8 @@ async function decodeAndAccept(
         : decodeJsonRequest(body.toString('utf8'), o.limits);
   } catch (err) {
     if (err instanceof CollectorError) {
+      if (err.code === 'request_timeout')
+        return fail(ctx, 408, encoding, 4 /* DEADLINE_EXCEEDED */, err.message);
       if (err.code === 'body_too_large')
         return fail(ctx, 413, encoding, GRPC_CODE.invalidArgument, err.message);
       if (err.code === 'unsupported_media_type')

@@ -34,6 +34,28 @@ export interface CollectorOptions {
   maxDecompressedBytes?: number;
   /** Requests processed at once; more are answered 503. @default 32 */
   maxConcurrentRequests?: number;
+  /**
+   * The whole body of a `/v1/traces` request must arrive within this many ms
+   * of the handler starting to read it; later, 408 and the connection is
+   * closed. Bounds how long a slow client holds a `maxConcurrentRequests` slot.
+   * Also the HTTP server's `headersTimeout`.
+   * @default 10_000
+   */
+  bodyTimeoutMs?: number;
+  /**
+   * A request must be received within this many ms of its arrival; later,
+   * 408 and the connection is closed (`/v1/traces` in OTLP encoding, other
+   * routes in JSON). The HTTP server's `requestTimeout` is this plus one
+   * second, a backstop for routes that read no body. At least `bodyTimeoutMs`.
+   * @default 30_000
+   */
+  requestTimeoutMs?: number;
+  /**
+   * Largest request body on every route but `/v1/traces` (`maxBodyBytes`)
+   * and `/v1/sql` (its own limit), in bytes; counted while reading, 413 past it.
+   * @default 65_536
+   */
+  maxRouteBodyBytes?: number;
   /** Spans accepted but not yet exported (queued or buffered for sampling); past it, 429. @default 16_384 */
   maxQueueSpans?: number;
   /** Spans handed to the exporter in one `export` call. @default 1_024 */
@@ -70,6 +92,9 @@ export interface ResolvedCollectorOptions {
   readonly maxBodyBytes: number;
   readonly maxDecompressedBytes: number;
   readonly maxConcurrentRequests: number;
+  readonly bodyTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly maxRouteBodyBytes: number;
   readonly maxQueueSpans: number;
   readonly maxExportBatchSize: number;
   readonly exportDelayMs: number;
@@ -97,6 +122,9 @@ const schema = z.object({
   maxBodyBytes: positive.default(4 * 1024 * 1024),
   maxDecompressedBytes: positive.default(16 * 1024 * 1024),
   maxConcurrentRequests: positive.default(32),
+  bodyTimeoutMs: positive.default(10_000),
+  requestTimeoutMs: positive.default(30_000),
+  maxRouteBodyBytes: positive.default(64 * 1024),
   maxQueueSpans: positive.default(16_384),
   maxExportBatchSize: positive.default(1_024),
   exportDelayMs: nonNegative.default(200),
@@ -148,6 +176,11 @@ export function resolveOptions(options: CollectorOptions): ResolvedCollectorOpti
       throw new CollectorError(
         'invalid_options',
         `maxDecompressedBytes must be at least maxBodyBytes (${r.maxBodyBytes}) (got ${r.maxDecompressedBytes})`,
+      );
+    if (r.requestTimeoutMs < r.bodyTimeoutMs)
+      throw new CollectorError(
+        'invalid_options',
+        `requestTimeoutMs must be at least bodyTimeoutMs (${r.bodyTimeoutMs}) (got ${r.requestTimeoutMs})`,
       );
     return { ...r, tailSampling: r.tailSampling };
   }
