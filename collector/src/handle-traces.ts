@@ -3,6 +3,7 @@
  * encoding checks, decoding, admission against the bounded queue, and the
  * answer in the request's own encoding.
  */
+import { ExportResultCode } from '@opentelemetry/core';
 import { CollectorError, InvalidRequestError } from './errors.js';
 import type { CollectorLogger } from './logger.js';
 import type { CollectorMetrics } from './metrics.js';
@@ -74,6 +75,30 @@ function fail(
     }
   } else ctx.logger.debug('request rejected', { status, reason: message });
   return reply(ctx, status, encoding, encodeStatus(encoding, grpc, message), headers);
+}
+
+/** How a failed export is answered: nothing of the request was acknowledged. */
+function refusalOf(error: Error | undefined): {
+  status: number;
+  grpc: number;
+  reason: 'queue_full' | 'unavailable';
+  message: string;
+} {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (code === 'QUEUE_OVERFLOW')
+    return {
+      status: 429,
+      grpc: GRPC_CODE.resourceExhausted,
+      reason: 'queue_full',
+      message: 'the exporter queue is full',
+    };
+  const message =
+    code === 'SPOOL_FULL'
+      ? 'the spool is full: the store is behind'
+      : code === 'EXPORTER_SHUT_DOWN' || error?.message === 'the collector is shutting down'
+        ? 'the collector is shutting down'
+        : 'the spans could not be made durable; nothing was stored';
+  return { status: 503, grpc: GRPC_CODE.unavailable, reason: 'unavailable', message };
 }
 
 /** Answers one `POST /v1/traces`. Never throws. */
@@ -162,11 +187,28 @@ async function decodeAndAccept(
       GRPC_CODE.invalidArgument,
       firstError ?? 'every span was invalid',
     );
+  if (spans.length > o.maxQueueSpans) {
+    // No amount of waiting makes room for it: tell the client to split it.
+    ctx.metrics.reject('too_large', spans.length);
+    return fail(
+      ctx,
+      413,
+      encoding,
+      GRPC_CODE.invalidArgument,
+      `resourceSpans: the request holds ${spans.length} valid spans; at most ${o.maxQueueSpans} (maxQueueSpans) fit in one request: send it in smaller parts`,
+    );
+  }
   if (!ctx.pipeline.hasRoom(spans.length)) {
     ctx.metrics.reject('queue_full', spans.length);
     return fail(ctx, 429, encoding, GRPC_CODE.resourceExhausted, 'the export queue is full', retry);
   }
-  ctx.pipeline.accept(spans);
+  // Acknowledged only once the exporter called back: with a spool, once on disk.
+  const result = await ctx.pipeline.accept(spans);
+  if (result.code !== ExportResultCode.SUCCESS) {
+    const refusal = refusalOf(result.error);
+    ctx.metrics.reject(refusal.reason, spans.length);
+    return fail(ctx, refusal.status, encoding, refusal.grpc, refusal.message, retry);
+  }
   const message = rejected > 1 ? `${firstError ?? ''} (and ${rejected - 1} more)` : firstError;
   return reply(ctx, 200, encoding, encodeExportResponse(encoding, rejected, message));
 }

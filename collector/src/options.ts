@@ -60,11 +60,20 @@ export interface CollectorOptions {
   maxQueueSpans?: number;
   /** Spans handed to the exporter in one `export` call. @default 1_024 */
   maxExportBatchSize?: number;
-  /** Wait for a fuller batch at most this long, in ms. @default 200 */
+  /**
+   * Wait for a fuller batch at most this long, in ms. With 0, requests that
+   * arrive while an export is under way go together in the next one.
+   * @default 0
+   */
   exportDelayMs?: number;
   /** An `export` call that has not called back by then counts as failed, in ms. @default 30_000 */
   exportTimeoutMs?: number;
-  /** Attempts per batch before it is dropped (counted as `export_failed`). @default 10 */
+  /**
+   * Attempts for spans no client waits for (tail-sampling releases) before
+   * they are dropped (counted as `export_failed`). A client's request is
+   * tried once: on failure it is answered 503 and the client retries.
+   * @default 10
+   */
   maxExportAttempts?: number;
   /** `Retry-After` sent with 429 and 503, in seconds. @default 1 */
   retryAfterSeconds?: number;
@@ -127,7 +136,7 @@ const schema = z.object({
   maxRouteBodyBytes: positive.default(64 * 1024),
   maxQueueSpans: positive.default(16_384),
   maxExportBatchSize: positive.default(1_024),
-  exportDelayMs: nonNegative.default(200),
+  exportDelayMs: nonNegative.default(0),
   exportTimeoutMs: positive.default(30_000),
   maxExportAttempts: positive.default(10),
   retryAfterSeconds: positive.default(1),

@@ -3,9 +3,14 @@
  * `AllowlistSpanProcessor` (defense in depth: spans from other SDKs arrive
  * unfiltered), then, when tail sampling is on, through the sampler, then
  * into the bounded export queue. Admission is decided before any of it, for
- * the whole request, so an accepted request is never partly dropped.
+ * the whole request, so an accepted request is never partly dropped, and a
+ * request is acknowledged only once the exporter called back for it.
+ *
+ * Tail sampling trades that promise away: spans waiting for a decision are
+ * acknowledged from memory (a crash loses them). It is off by default.
  */
 import { AllowlistSpanProcessor, type AllowlistStats } from '@agenttrace/sdk';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ExportQueue } from './export-queue.js';
 import type { CollectorMetrics } from './metrics.js';
@@ -44,7 +49,7 @@ export class Pipeline {
     this.allowlist = new AllowlistSpanProcessor(this.sink, { policy: o.policy });
     this.queue = new ExportQueue({ ...o, metrics });
     this.sampler = o.tailSampling
-      ? new TailSampler(o.tailSampling, (spans) => this.queue.push(spans), metrics)
+      ? new TailSampler(o.tailSampling, (spans) => this.queue.pushBackground(spans), metrics)
       : undefined;
   }
 
@@ -73,15 +78,23 @@ export class Pipeline {
     return this.size + this.downstream() + n <= this.o.maxQueueSpans;
   }
 
-  /** Filters and enqueues `spans`; the caller checked {@link hasRoom}. */
-  accept(spans: readonly ReadableSpan[]): void {
+  /**
+   * Filters and enqueues `spans`; resolves with the exporter's result for
+   * them (SUCCESS: acknowledge). The caller checked {@link hasRoom}.
+   */
+  async accept(spans: readonly ReadableSpan[]): Promise<ExportResult> {
     const filtered: ReadableSpan[] = [];
     this.sink.target = filtered;
     for (const span of spans) this.allowlist.onEnd(span);
     this.sink.target = [];
-    this.metrics.accepted += spans.length;
-    if (this.sampler) this.sampler.add(filtered);
-    else this.queue.push(filtered);
+    if (this.sampler) {
+      this.metrics.accepted += spans.length;
+      this.sampler.add(filtered);
+      return { code: ExportResultCode.SUCCESS };
+    }
+    const result = await this.queue.push(filtered);
+    if (result.code === ExportResultCode.SUCCESS) this.metrics.accepted += spans.length;
+    return result;
   }
 
   /** The allowlist's counts (key names only). */

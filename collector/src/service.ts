@@ -4,13 +4,17 @@
  * ClickHouse exporter and serves the query API beside OTLP ingest.
  */
 import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
 import {
   ClickHouseSpanExporter,
   createStore,
+  DEFAULT_EMBEDDED_PATH,
   DEFAULT_MAX_QUEUE_SIZE,
+  DEFAULT_MAX_SPOOL_BYTES,
   migrate,
   type StoreOptions,
 } from '@agenttrace/clickhouse-exporter';
+import { publishAddress } from './address-file.js';
 import { createTokenVerifier } from './auth.js';
 import { createCollector, type Collector } from './create-collector.js';
 import type { CollectorLogger } from './logger.js';
@@ -19,6 +23,21 @@ import { queryRoutes } from './query-routes.js';
 
 /** Spans the collector may hold beyond what the exporter queues: one export batch. */
 const EXPORT_BATCH = 1_024;
+/** The spool's folder inside the embedded store's directory. */
+export const EMBEDDED_SPOOL_FOLDER = 'agenttrace-spool';
+/** The spool's folder for a ClickHouse server, relative to the working directory. */
+export const DEFAULT_SERVER_SPOOL_DIR = '.agenttrace/collector-spool';
+
+/** The collector's write-ahead spool. */
+export interface CollectorSpoolOptions {
+  /**
+   * Directory of the spool; one collector per directory.
+   * @default `<store path>/agenttrace-spool` for the embedded store, `.agenttrace/collector-spool` for a server
+   */
+  dir?: string;
+  /** Most bytes on disk; past it requests are answered 503. @default 1_073_741_824 */
+  maxBytes?: number;
+}
 
 /** Options of {@link startCollectorService}. */
 export interface CollectorServiceOptions {
@@ -31,6 +50,13 @@ export interface CollectorServiceOptions {
   /** @default '127.0.0.1' */
   host?: string;
   logger?: CollectorLogger;
+  /**
+   * The write-ahead spool: a request is answered 2xx only once its spans are
+   * fsynced there, and what is in it is replayed on the next start. `false`
+   * acknowledges from memory (a crash loses what is queued): for benchmarks.
+   * @default {} (on, in its default directory)
+   */
+  spool?: CollectorSpoolOptions | false;
   /** Further collector options (limits, tail sampling, policy). */
   collector?: Omit<CollectorOptions, 'exporter' | 'tokens' | 'logger' | 'downstreamBacklog'>;
 }
@@ -50,7 +76,21 @@ export async function startCollectorService(
   const store = createStore(options.store ?? {});
   try {
     await migrate(store.client, { database: store.database });
-    const exporter = new ClickHouseSpanExporter({ store });
+    const spool = options.spool ?? {};
+    const spoolDir =
+      spool === false
+        ? undefined
+        : (spool.dir ??
+          (store.kind === 'embedded'
+            ? join(resolve(options.store?.path ?? DEFAULT_EMBEDDED_PATH), EMBEDDED_SPOOL_FOLDER)
+            : resolve(DEFAULT_SERVER_SPOOL_DIR)));
+    if (spool === false)
+      options.logger?.warn('spool off: requests are acknowledged from memory; a crash loses them');
+    const exporter = new ClickHouseSpanExporter({
+      store,
+      spoolDir,
+      maxSpoolBytes: spool === false ? undefined : (spool.maxBytes ?? DEFAULT_MAX_SPOOL_BYTES),
+    });
     const tokens = options.tokens ?? [];
     const collector = createCollector({
       ...options.collector,
@@ -66,12 +106,14 @@ export async function startCollectorService(
     });
     collector.app.route('/v1', queryRoutes(store.client, createTokenVerifier(tokens)));
     const address = await collector.listen(options.port ?? 4318, options.host ?? '127.0.0.1');
+    const unpublish = publishAddress(options.store, address, options.logger);
     let closing: Promise<void> | undefined;
     return {
       collector,
       address,
       close: () =>
         (closing ??= (async () => {
+          unpublish();
           await collector.close();
           await store.close();
         })()),

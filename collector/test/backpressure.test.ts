@@ -1,8 +1,9 @@
 /**
  * Backpressure: with a stalled exporter and a small queue the collector
  * answers 429 (queue full) or 503 (too many requests at once) with
- * Retry-After, holds no more than its queue bound, and once the exporter
- * recovers (after failing a few times) every accepted span is exported once.
+ * Retry-After, holds no more than its queue bound, answers 200 only once the
+ * exporter confirmed the spans, 503 when it failed them, and 413 to a request
+ * no queue could ever hold.
  */
 import http from 'node:http';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
@@ -71,52 +72,77 @@ describe('backpressure', () => {
     t = undefined;
   });
 
-  it('answers 429 with Retry-After when the queue is full, then exports every accepted span', async () => {
-    const exporter = new GatedExporter(3);
+  it('answers 429 with Retry-After when the queue is full, and 200 only once the exporter confirmed', async () => {
+    const exporter = new GatedExporter(0);
     t = await startCollector({
       exporter,
       maxQueueSpans: 200,
       maxExportBatchSize: 50,
+      maxConcurrentRequests: 64,
       retryAfterSeconds: 2,
-      maxExportAttempts: 10,
     });
-    const accepted: string[] = [];
-    let refused = 0;
-    let maxQueue = 0;
     const rssBefore = process.memoryUsage().rss;
-    for (let i = 0; i < 400; i++) {
-      const b = body(20, `r${i}`);
-      const res = await post(t.url, b.bytes, 'application/x-protobuf');
-      await res.arrayBuffer();
-      if (res.status === 200) accepted.push(...b.ids);
-      else {
-        expect(res.status).toBe(429);
-        expect(res.headers.get('retry-after')).toBe('2');
-        refused++;
-      }
-      maxQueue = Math.max(maxQueue, queueGauge(t.collector.renderMetrics()));
-    }
-    const rssGrowth = process.memoryUsage().rss - rssBefore;
-    expect(accepted).toHaveLength(200);
-    expect(refused).toBe(390);
-    expect(maxQueue).toBeLessThanOrEqual(200);
-    expect(rssGrowth).toBeLessThan(150 * 1024 * 1024);
-    expect(t.collector.metrics.requests.get(429)).toBe(390);
-
+    const bodies = Array.from({ length: 30 }, (_, i) => body(20, `r${i}`));
+    const answered: number[] = [];
+    const responses = bodies.map((b, i) =>
+      post(t!.url, b.bytes, 'application/x-protobuf').then(async (res) => {
+        await res.arrayBuffer();
+        answered.push(i);
+        return res;
+      }),
+    );
+    // 10 requests fill the queue and wait for the gated exporter; 20 are refused at once.
+    for (let i = 0; i < 200 && answered.length < 20; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(answered).toHaveLength(20);
+    expect(queueGauge(t.collector.renderMetrics())).toBe(200);
+    expect(exporter.exported).toHaveLength(0);
     exporter.release();
-    await t.collector.forceFlush();
+    const results = await Promise.all(responses);
+    const accepted = results.flatMap((res, i) => (res.status === 200 ? bodies[i]!.ids : []));
+    for (const res of results.filter((r) => r.status !== 200)) {
+      expect(res.status).toBe(429);
+      expect(res.headers.get('retry-after')).toBe('2');
+    }
+    expect(accepted).toHaveLength(200);
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(150 * 1024 * 1024);
+    expect(t.collector.metrics.requests.get(429)).toBe(20);
     const exported = exporter.exported.map((s) => s.spanContext().spanId);
     expect(new Set(exported).size).toBe(exported.length);
     expect(exported.sort()).toEqual([...accepted].sort());
-    expect(t.collector.metrics.dropped.size).toBe(0);
     expect(queueGauge(t.collector.renderMetrics())).toBe(0);
+  });
 
-    const again = body(20, 'after');
-    expect((await post(t.url, again.bytes, 'application/x-protobuf')).status).toBe(200);
-    await t.collector.forceFlush();
-    expect(exporter.exported.map((s) => s.spanContext().spanId)).toEqual(
-      expect.arrayContaining(again.ids),
+  it('refuses a request whose export failed with 503, acknowledging none of it', async () => {
+    const exporter = new GatedExporter(3);
+    exporter.release();
+    t = await startCollector({ exporter, retryAfterSeconds: 2 });
+    const statuses: number[] = [];
+    const acknowledged: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const b = body(20, `f${i}`);
+      const res = await post(t.url, b.bytes, 'application/x-protobuf');
+      await res.arrayBuffer();
+      statuses.push(res.status);
+      if (res.status === 200) acknowledged.push(...b.ids);
+      else expect(res.headers.get('retry-after')).toBe('2');
+    }
+    expect(statuses).toEqual([503, 503, 503, 200, 200]);
+    expect(exporter.exported.map((s) => s.spanContext().spanId).sort()).toEqual(
+      acknowledged.sort(),
     );
+    expect(t.collector.metrics.rejected.get('unavailable')).toBe(60);
+    expect(t.collector.metrics.exported).toBe(40);
+  });
+
+  it('answers 413 naming the maximum to a request that could never fit the queue', async () => {
+    t = await startCollector({ maxQueueSpans: 50 });
+    const res = await post(t.url, body(51, 'big').bytes, 'application/x-protobuf');
+    expect(res.status).toBe(413);
+    const text = Buffer.from(await res.arrayBuffer()).toString('latin1');
+    expect(text).toContain('holds 51 valid spans; at most 50');
+    expect(t.exporter.getFinishedSpans()).toHaveLength(0);
+    expect((await post(t.url, body(50, 'fits').bytes, 'application/x-protobuf')).status).toBe(200);
   });
 
   it('answers 503 with Retry-After past maxConcurrentRequests', async () => {

@@ -1,0 +1,151 @@
+/**
+ * Crashes tested by crashing: the real collector runs as a child process on
+ * an embedded store, clients send spans as fast as it takes them, and the
+ * child gets SIGKILL at a random moment; it is restarted on the same
+ * directory, for several rounds. Every span acknowledged with a 200 must be
+ * stored after the last restart, exactly once, and no span twice.
+ *
+ * CRASH_ROUNDS (default 4) raises the number of rounds.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createStore } from '@agenttrace/clickhouse-exporter';
+import { describe, expect, it } from 'vitest';
+import { startCollectorChild } from './support/crash-child.js';
+
+const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 4);
+const CLIENTS = 6;
+const SPANS_PER_REQUEST = 25;
+/** The kill comes this long after the round's first 200: random in [MIN, MIN + SPREAD). */
+const KILL_MIN_MS = 0;
+const KILL_SPREAD_MS = 2_500;
+/** Bound on the requests one client sends in one round. */
+const MAX_REQUESTS_PER_ROUND = 2_000;
+
+let nextSpan = 1;
+const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
+
+/** One OTLP/JSON request of fresh, unique spans. */
+function request(): { body: string; ids: string[] } {
+  const traceId = hex(nextSpan, 32);
+  const now = BigInt(Date.now()) * 1_000_000n;
+  const spans = Array.from({ length: SPANS_PER_REQUEST }, () => {
+    const spanId = hex(nextSpan++, 16);
+    return {
+      traceId,
+      spanId,
+      name: 'crash_step',
+      kind: 1,
+      startTimeUnixNano: String(now),
+      endTimeUnixNano: String(now + 1_000_000n),
+    };
+  });
+  const body = JSON.stringify({
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'crash' } }] },
+        scopeSpans: [{ scope: { name: 'crash-test' }, spans }],
+      },
+    ],
+  });
+  return { body, ids: spans.map((s) => s.spanId) };
+}
+
+interface Round {
+  acknowledged: number;
+  refused: number;
+  inFlightAtKill: number;
+}
+
+/** One client: posts until `stop` says so; records acknowledged span ids. */
+async function client(url: string, acked: Set<string>, sent: Set<string>, stop: () => boolean) {
+  const round = { acknowledged: 0, refused: 0, lost: 0 };
+  for (let i = 0; i < MAX_REQUESTS_PER_ROUND && !stop(); i++) {
+    const { body, ids } = request();
+    for (const id of ids) sent.add(id);
+    try {
+      const res = await fetch(`${url}/v1/traces`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json' },
+      });
+      const text = await res.text();
+      if (res.status === 200) {
+        // A partial success would mean some spans were not taken.
+        expect(text).not.toContain('rejectedSpans');
+        for (const id of ids) acked.add(id);
+        round.acknowledged += ids.length;
+      } else {
+        round.refused += ids.length;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } catch {
+      // The collector died under this request: not acknowledged.
+      round.lost += ids.length;
+      return round;
+    }
+  }
+  return round;
+}
+
+describe('collector under kill -9', () => {
+  it(`stores every acknowledged span exactly once over ${ROUNDS} SIGKILL rounds`, async () => {
+    const storePath = join(mkdtempSync(join(tmpdir(), 'agenttrace-crash-')), 'store');
+    const acked = new Set<string>();
+    const sent = new Set<string>();
+    const rounds: Round[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const child = await startCollectorChild(storePath);
+      let killed = false;
+      const clients = Array.from({ length: CLIENTS }, () =>
+        client(child.url, acked, sent, () => killed),
+      );
+      await new Promise((resolve) =>
+        setTimeout(resolve, KILL_MIN_MS + Math.random() * KILL_SPREAD_MS),
+      );
+      child.process.kill('SIGKILL');
+      killed = true;
+      expect(await child.exited).toBeNull();
+      const results = await Promise.all(clients);
+      rounds.push({
+        acknowledged: results.reduce((n, c) => n + c.acknowledged, 0),
+        refused: results.reduce((n, c) => n + c.refused, 0),
+        inFlightAtKill: results.reduce((n, c) => n + c.lost, 0),
+      });
+    }
+    // A last start replays the spool; SIGTERM then flushes and exits cleanly.
+    const last = await startCollectorChild(storePath);
+    // Signal handlers are set once the service is up: wait for it to answer.
+    expect((await fetch(`${last.url}/health`)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    last.process.kill('SIGTERM');
+    const code = await last.exited;
+    if (code !== 0) process.stderr.write(last.log());
+    expect(code).toBe(0);
+
+    const store = createStore({ path: storePath });
+    try {
+      const result = await store.client.query({
+        query: 'SELECT SpanId AS id, count() AS n FROM otel_traces GROUP BY SpanId',
+        format: 'JSONEachRow',
+      });
+      const rows = await result.json<{ id: string; n: string }>();
+      const stored = new Map(rows.map((row) => [row.id, Number(row.n)]));
+      const missing = [...acked].filter((id) => !stored.has(id));
+      const duplicates = rows.filter((row) => Number(row.n) > 1);
+      const unknown = rows.filter((row) => !sent.has(row.id));
+      process.stderr.write(
+        `crash-loop: ${ROUNDS} rounds, acknowledged ${acked.size}, stored ${stored.size}, ` +
+          `missing ${missing.length}, duplicates ${duplicates.length}, ` +
+          `per round ${JSON.stringify(rounds)}\n`,
+      );
+      expect(rounds.every((round) => round.acknowledged > 0)).toBe(true);
+      expect(missing).toEqual([]);
+      expect(duplicates).toEqual([]);
+      expect(unknown).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  }, 300_000);
+});
