@@ -37,7 +37,7 @@ const benches: Bench[] = [
   {
     name: 'collector-ingest',
     command: 'npx',
-    args: ['tsx', 'collector/bench/ingest.ts', '--exporter', 'collector/bench/store-exporter.ts'],
+    args: ['tsx', 'collector/bench/ingest-spool.ts'],
   },
 ];
 
@@ -71,5 +71,7 @@ const summary = {
     Number.isFinite(exporterRate) && Number.isFinite(ingestRate)
       ? Number((ingestRate / exporterRate).toFixed(3))
       : undefined,
+  collectorSpoolOnVsOff: ingest?.spoolOnVsOff,
+  collectorSpoolOnVsExporterAloneSameChild: ingest?.spoolOnVsExporterAlone,
 };
 process.stdout.write(`${JSON.stringify(summary)}\n`);

@@ -21,8 +21,11 @@ import type { CollectorLogger } from './logger.js';
 import type { CollectorOptions } from './options.js';
 import { queryRoutes } from './query-routes.js';
 
-/** Spans the collector may hold beyond what the exporter queues: one export batch. */
-const EXPORT_BATCH = 1_024;
+/**
+ * Spans in one export call of the service: requests that wait while the last
+ * call is on disk go together, so one spool fsync covers them all.
+ */
+const EXPORT_BATCH = 8_192;
 /** The spool's folder inside the embedded store's directory. */
 export const EMBEDDED_SPOOL_FOLDER = 'agenttrace-spool';
 /** The spool's folder for a ClickHouse server, relative to the working directory. */
@@ -98,6 +101,7 @@ export async function startCollectorService(
       tokens,
       logger: options.logger,
       // clients get 429 before the exporter's own queue could overflow
+      maxExportBatchSize: options.collector?.maxExportBatchSize ?? EXPORT_BATCH,
       maxQueueSpans: Math.min(
         options.collector?.maxQueueSpans ?? 16_384,
         DEFAULT_MAX_QUEUE_SIZE - EXPORT_BATCH,
