@@ -4,11 +4,12 @@
  * labels (others are counted as `(unsafe_key)`), escaped all the same.
  */
 import type { AllowlistStats } from '@agenttrace/sdk';
+import type { ExporterStats } from '@agenttrace/clickhouse-exporter';
 
 /** Why accepted spans were not exported. */
 export type DropReason = 'sampled_out' | 'export_failed' | 'shutdown';
 /** Why received spans were refused to the client. */
-export type RejectReason = 'invalid' | 'queue_full' | 'too_large' | 'unavailable' | 'unauthorized';
+export type RejectReason = 'invalid' | 'queue_full' | 'unavailable' | 'unauthorized';
 
 /** Upper bounds of the export-latency histogram, in seconds. */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -20,7 +21,21 @@ export interface MetricsSources {
   queueCapacity(): number;
   tailBuffered(): number;
   downstreamBacklog(): number;
+  /**
+   * The store exporter's counters, when the collector writes through the
+   * ClickHouse exporter: spans by what finally happened to them.
+   */
+  exporter?: () => ExporterStats | undefined;
 }
+
+/** `agenttrace_collector_exporter_spans_total` outcomes and the counters behind them. */
+const EXPORTER_OUTCOMES = [
+  ['stored', 'storedSpans'],
+  ['failed', 'failedSpans'],
+  ['dead_lettered', 'deadLetteredSpans'],
+  ['dropped', 'droppedSpans'],
+  ['deferred', 'deferredSpans'],
+] as const satisfies readonly (readonly [string, keyof ExporterStats])[];
 
 /** Counters of one collector. Read them directly in tests; render for Prometheus. */
 export class CollectorMetrics {
@@ -109,6 +124,18 @@ export class CollectorMetrics {
     out.push(`${p}downstream_backlog_spans ${sources.downstreamBacklog()}`);
     family(`${p}tail_buffered_spans`, 'gauge', 'Spans held for a tail-sampling decision.');
     out.push(`${p}tail_buffered_spans ${sources.tailBuffered()}`);
+    const exporter = sources.exporter?.();
+    if (exporter !== undefined) {
+      family(
+        `${p}exporter_spans_total`,
+        'counter',
+        'Spans the store exporter settled, by outcome: only stored spans are in the store.',
+      );
+      for (const [outcome, key] of EXPORTER_OUTCOMES)
+        out.push(`${p}exporter_spans_total{outcome="${outcome}"} ${exporter[key]}`);
+      family(`${p}exporter_queued_spans`, 'gauge', 'Spans the store exporter holds in memory.');
+      out.push(`${p}exporter_queued_spans ${exporter.queuedSpans}`);
+    }
     const h = `${p}export_duration_seconds`;
     family(h, 'histogram', 'Duration of export calls.');
     BUCKETS.forEach((le, i) => out.push(`${h}_bucket{le="${le}"} ${this.bucketCounts[i]}`));

@@ -115,9 +115,16 @@ function time(v: unknown, field: string): HrTime | undefined {
   if (t === undefined)
     throw new InvalidSpanError(
       field,
-      'must be unsigned 64-bit nanoseconds, as a number or decimal string',
+      `must be unsigned 64-bit nanoseconds, as a decimal string or a safe integer (got ${given(v)})`,
     );
   return t;
+}
+
+/** A short rendering of a rejected time value: times are not content, but bound the echo. */
+function given(v: unknown): string {
+  const text =
+    typeof v === 'string' ? JSON.stringify(v) : typeof v === 'number' ? String(v) : typeof v;
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
 function traceState(v: unknown, L: DecodeLimits, field: string): TraceState | undefined {

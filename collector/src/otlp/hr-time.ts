@@ -42,6 +42,28 @@ export function hrTimeFromJson(value: unknown): HrTime | undefined {
   return [seconds, Number(value.slice(-9))];
 }
 
+/**
+ * The last time the store holds: `DateTime64(9)` keeps Int64 nanoseconds, so
+ * 2^63 - 1 ns, 2262-04-11T23:47:16.854775807Z (measured in the engine; one
+ * nanosecond more fails the insert). OTLP times are unsigned, so the first
+ * time, 0, is within the column's range (it starts in 1900).
+ */
+export const MAX_STORED_TIME_UNIX_NANO = 9_223_372_036_854_775_807n;
+const MAX_STORED_SECONDS = 9_223_372_036;
+const MAX_STORED_NANOS = 854_775_807;
+/** {@link MAX_STORED_TIME_UNIX_NANO} as a date, for messages. */
+export const MAX_STORED_TIME_ISO = '2262-04-11T23:47:16.854775807Z';
+
+/** True when the store's `DateTime64(9)` columns hold `t`. */
+export function hrTimeStorable(t: HrTime): boolean {
+  return t[0] < MAX_STORED_SECONDS || (t[0] === MAX_STORED_SECONDS && t[1] <= MAX_STORED_NANOS);
+}
+
+/** `t` as decimal Unix nanoseconds, exactly (for messages). */
+export function hrTimeToNanoString(t: HrTime): string {
+  return (BigInt(t[0]) * 1_000_000_000n + BigInt(t[1])).toString();
+}
+
 /** True when `a` is strictly before `b`. */
 export function hrTimeBefore(a: HrTime, b: HrTime): boolean {
   return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);

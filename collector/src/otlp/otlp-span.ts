@@ -15,7 +15,14 @@ import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
 import { InvalidSpanError } from '../errors.js';
-import { hrTimeBefore, hrTimeDiff } from './hr-time.js';
+import {
+  hrTimeBefore,
+  hrTimeDiff,
+  hrTimeStorable,
+  hrTimeToNanoString,
+  MAX_STORED_TIME_ISO,
+  MAX_STORED_TIME_UNIX_NANO,
+} from './hr-time.js';
 
 /** Everything decoded for one span, before validation. Ids are lowercase hex. */
 export interface SpanFields {
@@ -82,6 +89,18 @@ export function checkSpanId(hex: string, field = 'spanId'): void {
 }
 
 /**
+ * Checks that the store can hold a time. OTLP links carry no time; span
+ * start and end and event times are every time a span has.
+ */
+function checkStorable(t: HrTime, field: string): void {
+  if (!hrTimeStorable(t))
+    throw new InvalidSpanError(
+      field,
+      `must be at most ${MAX_STORED_TIME_UNIX_NANO} (${MAX_STORED_TIME_ISO}, the last time the store's DateTime64(9) holds) (got ${hrTimeToNanoString(t)})`,
+    );
+}
+
+/**
  * Validates `f` and builds the span. Throws {@link InvalidSpanError} naming
  * the first field that is wrong, relative to the span (the caller prefixes
  * the span's position with `prefixField`).
@@ -102,9 +121,20 @@ export function createSpan(
   const end = f.endTime;
   if (start === undefined || (start[0] === 0 && start[1] === 0))
     throw new InvalidSpanError('startTimeUnixNano', 'is required and must be positive');
-  if (end === undefined || hrTimeBefore(end, start))
+  checkStorable(start, 'startTimeUnixNano');
+  if (end === undefined)
     throw new InvalidSpanError('endTimeUnixNano', 'is required and must not be before the start');
-  for (const e of f.events) if (e.time[0] === 0 && e.time[1] === 0) e.time = start;
+  checkStorable(end, 'endTimeUnixNano');
+  // The Duration column is UInt64: an end before the start has no value there.
+  if (hrTimeBefore(end, start))
+    throw new InvalidSpanError(
+      'endTimeUnixNano',
+      `must not be before the start (got ${hrTimeToNanoString(end)}, start ${hrTimeToNanoString(start)})`,
+    );
+  f.events.forEach((e, i) => {
+    if (e.time[0] === 0 && e.time[1] === 0) e.time = start;
+    else checkStorable(e.time, `events[${i}].timeUnixNano`);
+  });
   const traceFlags = f.flags & 0xff;
   const context: SpanContext = { traceId: f.traceId, spanId: f.spanId, traceFlags };
   if (f.traceState !== undefined) context.traceState = f.traceState;
