@@ -6,11 +6,7 @@
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  BasicTracerProvider,
-  BatchSpanProcessor,
-  type SpanExporter,
-} from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
 import {
   RESOURCE_DEPLOYMENT_ENVIRONMENT,
   RESOURCE_SERVICE_NAME,
@@ -46,7 +42,7 @@ let contextManagerRegistered = false;
  * const provider = createTracerProvider({ exporter: new ClickHouseSpanExporter(), serviceName: 'support' });
  * const tracer = new AgentTracer({ agentName: 'support', tracerProvider: provider });
  */
-export function createTracerProvider(options: TracerProviderSetupOptions): BasicTracerProvider {
+export function createTracerProvider(options: TracerProviderSetupOptions): TracerProvider {
   if (!contextManagerRegistered) {
     // returns false when the application registered one already; that one stays
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -59,10 +55,11 @@ export function createTracerProvider(options: TracerProviderSetupOptions): Basic
     attributes[RESOURCE_SERVICE_VERSION] = options.serviceVersion;
   if (options.environment !== undefined)
     attributes[RESOURCE_DEPLOYMENT_ENVIRONMENT] = options.environment;
-  const batch = new BatchSpanProcessor(options.exporter, {
+  const batch = new BatchSpanProcessor({
+    exporter: options.exporter,
     scheduledDelayMillis: options.scheduledDelayMillis ?? 1_000,
   });
-  return new BasicTracerProvider({
+  return new TracerProvider({
     resource: resourceFromAttributes(attributes),
     spanProcessors: [new AllowlistSpanProcessor(batch, { policy: options.policy })],
   });

@@ -3,7 +3,7 @@
  * other. A step records names, counts and timings, never content.
  */
 import { SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import * as C from './conventions.js';
 import { classifyError, assertFailure, type ClassifiedError, type Failure } from './failure.js';
 import { metadataAttributes, type Metadata } from './metadata.js';

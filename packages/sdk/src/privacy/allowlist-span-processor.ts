@@ -3,7 +3,7 @@
  * finished span: only what the privacy policy allows leaves the process.
  */
 import { diag, type Context } from '@opentelemetry/api';
-import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { DropCounter } from './drop-counter.js';
 import { filterSpan, skeletonSpan, type FilterCaches } from './filter-span.js';
 import { createPrivacyPolicy, type PrivacyPolicy, type PrivacyPolicyOptions } from './policy.js';

@@ -7,7 +7,7 @@ import type { Attributes, AttributeValue, Link, SpanContext, SpanStatus } from '
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import * as C from '../conventions.js';
 import { ALIASES } from './aliases.js';
 import type { DropCounter } from './drop-counter.js';
