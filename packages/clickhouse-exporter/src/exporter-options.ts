@@ -2,7 +2,9 @@
  * Options of {@link ClickHouseSpanExporter} and their one resolver: zod
  * validates, defaults are applied here and nowhere else.
  */
+import { join } from 'node:path';
 import { z } from 'zod';
+import { DEAD_LETTER_SUBDIR, DEFAULT_MAX_DEAD_LETTER_BYTES } from './dead-letter.js';
 import { InvalidOptionsError } from './errors.js';
 import { DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_RETRY_ELAPSED_MS } from './exporter-retry.js';
 import type { Store } from './store.js';
@@ -80,6 +82,20 @@ export interface ClickHouseSpanExporterOptions extends StoreOptions {
    * @default 1_073_741_824 (1 GiB)
    */
   maxSpoolBytes?: number;
+  /**
+   * Directory of the dead-letter file, `dead-letter.ndjson`: rows the store
+   * refused one by one (isolated by bisecting their batch), already filtered
+   * like every row. Without a spool and without this option refused rows are
+   * counted as failed and kept nowhere.
+   * @default `<spoolDir>/dead-letter` with a spool, else undefined
+   */
+  deadLetterDir?: string;
+  /**
+   * Most bytes of the dead-letter file; refused rows past it are counted as
+   * failed (the oldest records are kept).
+   * @default 16_777_216 (16 MiB)
+   */
+  maxDeadLetterBytes?: number;
 }
 
 /** Exporter options with every default applied. */
@@ -96,6 +112,8 @@ export interface ResolvedExporterOptions {
   readonly maxRetryElapsedMs: number;
   readonly spoolDir: string | undefined;
   readonly maxSpoolBytes: number;
+  readonly deadLetterDir: string | undefined;
+  readonly maxDeadLetterBytes: number;
 }
 
 const exporterSchema = z
@@ -122,6 +140,8 @@ const exporterSchema = z
     maxRetryElapsedMs: positiveInt().optional(),
     spoolDir: z.string({ error: 'a string' }).min(1, { error: 'a non-empty path' }).optional(),
     maxSpoolBytes: positiveInt().optional(),
+    deadLetterDir: z.string({ error: 'a string' }).min(1, { error: 'a non-empty path' }).optional(),
+    maxDeadLetterBytes: positiveInt().optional(),
   })
   .strict();
 
@@ -142,6 +162,10 @@ export function resolveExporterOptions(
     maxRetryElapsedMs: parsed.maxRetryElapsedMs ?? DEFAULT_MAX_RETRY_ELAPSED_MS,
     spoolDir: parsed.spoolDir,
     maxSpoolBytes: parsed.maxSpoolBytes ?? DEFAULT_MAX_SPOOL_BYTES,
+    deadLetterDir:
+      parsed.deadLetterDir ??
+      (parsed.spoolDir === undefined ? undefined : join(parsed.spoolDir, DEAD_LETTER_SUBDIR)),
+    maxDeadLetterBytes: parsed.maxDeadLetterBytes ?? DEFAULT_MAX_DEAD_LETTER_BYTES,
   };
   if (resolved.maxBatchSize > resolved.maxQueueSize) {
     throw new InvalidOptionsError(

@@ -12,10 +12,9 @@
  * other (no table, no permission) would refuse every half, and the batch
  * fails whole, as before.
  */
-import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { DeadLetter, DEAD_LETTER_SUBDIR, type DeadRow } from './dead-letter.js';
+import { DeadLetter, type DeadRow } from './dead-letter.js';
 import type { StoreWriteError } from './errors.js';
 import { bisect, isRowError, type InsertOutcome } from './exporter-bisect.js';
 import { describeCause, FailureLog } from './exporter-failure-log.js';
@@ -38,10 +37,7 @@ export interface BatchWriterConfig {
   readonly counters: ExporterCounters;
   readonly maxAttempts: number;
   readonly maxRetryElapsedMs: number;
-  /**
-   * Directory of the dead-letter file.
-   * @default `<spool dir>/dead-letter` with a spool, else none (refused rows count as failed)
-   */
+  /** Directory of the dead-letter file; without one, refused rows count as failed. */
   readonly deadLetterDir?: string | undefined;
   /** Most bytes of the dead-letter file. @default 16 MiB */
   readonly maxDeadLetterBytes?: number | undefined;
@@ -58,11 +54,10 @@ export class BatchWriter {
 
   constructor(private readonly config: BatchWriterConfig) {
     this.statement = insertStatement(config.database, config.table);
-    const dir =
-      config.deadLetterDir ??
-      (config.spool === undefined ? undefined : join(config.spool.dir, DEAD_LETTER_SUBDIR));
     this.deadLetter =
-      dir === undefined ? undefined : new DeadLetter(dir, config.maxDeadLetterBytes);
+      config.deadLetterDir === undefined
+        ? undefined
+        : new DeadLetter(config.deadLetterDir, config.maxDeadLetterBytes);
   }
 
   /** Where refused rows are kept, if anywhere. */

@@ -85,6 +85,8 @@ export class ClickHouseSpanExporter implements SpanExporter {
       counters: this.counters,
       maxAttempts: this.options.maxAttempts,
       maxRetryElapsedMs: this.options.maxRetryElapsedMs,
+      deadLetterDir: this.options.deadLetterDir,
+      maxDeadLetterBytes: this.options.maxDeadLetterBytes,
     });
     for (const leftover of this.spool?.leftovers() ?? []) {
       this.queue.addReplayed(leftover.token, leftover.file);

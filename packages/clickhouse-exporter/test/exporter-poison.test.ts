@@ -306,6 +306,37 @@ describe('ClickHouseSpanExporter', () => {
     });
   });
 
+  describe('deadLetterDir', () => {
+    it('keeps refused rows there without a spool, within maxDeadLetterBytes', async () => {
+      const database = await poisonDatabase();
+      const deadLetterDir = tempDir('poison-dead');
+      const spans = await spansOf(specs(20, [1, 5, 9, 13]));
+      const exporter = new ClickHouseSpanExporter({
+        store,
+        database,
+        deadLetterDir,
+        // Room for about one record of these rows.
+        maxDeadLetterBytes: 1_500,
+        maxBatchSize: 20,
+        flushIntervalMs: 60_000,
+      });
+      await exportSpans(exporter, spans);
+      await exporter.forceFlush();
+      expect(await countSpans(store.client, database)).toEqual({ rows: 16, distinct: 16 });
+      const file = join(deadLetterDir, DEAD_LETTER_FILE);
+      const kept = readFileSync(file, 'utf8').trim().split('\n');
+      expect(readFileSync(file).length).toBeLessThanOrEqual(1_500);
+      expect(kept.length).toBeGreaterThan(0);
+      expect(kept.length).toBeLessThan(4);
+      expect(exporter.stats).toMatchObject({
+        storedSpans: 16,
+        deadLetteredSpans: kept.length,
+        failedSpans: 4 - kept.length,
+      });
+      await exporter.shutdown();
+    });
+  });
+
   describe('DeadLetter', () => {
     const error = new StoreWriteError('insert failed', { retryable: false, clickhouseCode: 469 });
     const row = (i: number) => ({
