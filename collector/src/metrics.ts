@@ -9,7 +9,7 @@ import type { ExporterStats } from '@agenttrace/clickhouse-exporter';
 /** Why accepted spans were not exported. */
 export type DropReason = 'sampled_out' | 'export_failed' | 'shutdown';
 /** Why received spans were refused to the client. */
-export type RejectReason = 'invalid' | 'queue_full' | 'unavailable' | 'unauthorized';
+export type RejectReason = 'invalid' | 'queue_full' | 'too_large' | 'unavailable' | 'unauthorized';
 
 /** Upper bounds of the export-latency histogram, in seconds. */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];

@@ -1,7 +1,8 @@
 /**
  * Where the read commands read from: the store directly, or the collector's
  * query API when the collector holds the embedded store (chDB locks its
- * directory to one process) or `--api` says so.
+ * directory to one process; the collector's address comes from the address
+ * file it writes there) or `--api` says so.
  */
 import {
   getRuns,
@@ -20,7 +21,8 @@ import {
   type StepRow,
 } from '@agenttrace/query';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { EmbeddedStoreLockedError } from '@agenttrace/clickhouse-exporter';
+import { DEFAULT_EMBEDDED_PATH, EmbeddedStoreLockedError } from '@agenttrace/clickhouse-exporter';
+import { findCollector } from './collector-address.js';
 import { CliError, type GlobalOptions } from './io.js';
 import { withStore } from './store-access.js';
 
@@ -34,9 +36,6 @@ export interface Reader {
   feedback(options: { runId?: string; limit?: number }): Promise<FeedbackRow[]>;
   sql(query: string): Promise<Record<string, unknown>[]>;
 }
-
-/** The collector's address when none is given. */
-export const DEFAULT_API_URL = 'http://127.0.0.1:4318';
 
 function storeReader(client: ClickHouseClient): Reader {
   return {
@@ -70,7 +69,7 @@ function apiReader(base: string, token: string | undefined): Reader {
     if (res.status === 401)
       throw new CliError(
         `the collector at ${base} refused the token`,
-        'pass --token or set AGENTTRACE_COLLECTOR_TOKEN',
+        'pass --token-file or set AGENTTRACE_COLLECTOR_TOKEN',
       );
     if (!res.ok)
       throw new CliError(
@@ -100,19 +99,11 @@ function apiReader(base: string, token: string | undefined): Reader {
   };
 }
 
-async function collectorAnswers(base: string): Promise<boolean> {
-  try {
-    const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(1000) });
-    return res.ok;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Runs `fn` with a reader: the collector's API with `--api`; else the store,
- * falling back to the collector at the default address when another process
- * holds the embedded store.
+ * falling back to the collector that holds the embedded store, found through
+ * its address file (its token goes to that address only, never to whatever
+ * answers on a default port).
  */
 export async function withReader<T>(
   g: GlobalOptions,
@@ -126,15 +117,17 @@ export async function withReader<T>(
       err instanceof EmbeddedStoreLockedError ||
       (err instanceof CliError && err.cause instanceof EmbeddedStoreLockedError);
     if (!locked) throw err;
-    if (await collectorAnswers(DEFAULT_API_URL)) {
+    const path = g.path ?? DEFAULT_EMBEDDED_PATH;
+    const collector = await findCollector(path);
+    if (collector.found) {
       g.io.err.write(
-        `agenttrace: the embedded store is held by another process; reading through the collector at ${DEFAULT_API_URL}\n`,
+        `agenttrace: the embedded store is held by another process; reading through the collector at ${collector.url} (pid ${collector.pid})\n`,
       );
-      return fn(apiReader(DEFAULT_API_URL, g.token));
+      return fn(apiReader(collector.url, g.token));
     }
     throw new CliError(
-      `the embedded store at ${g.path ?? './.agenttrace/store'} is held by another process`,
-      'if the collector holds it, read through it with --api <url>; or stop that process',
+      `the embedded store at ${path} is held by another process, and ${collector.reason}`,
+      'stop that process, or read through a collector with --api <url>',
     );
   }
 }
