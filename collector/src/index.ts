@@ -17,11 +17,22 @@ export { createJsonLineLogger, silentLogger } from './logger.js';
 export type { CollectorLogger, LogFields } from './logger.js';
 export { createTokenVerifier } from './auth.js';
 export type { TokenVerifier } from './auth.js';
+export { collectTokens, parseTokenList, readTokensFile } from './tokens-file.js';
+export type { TokensFile } from './tokens-file.js';
+export {
+  COLLECTOR_ADDRESS_FILE,
+  isProcessAlive,
+  publishAddress,
+  readAddressFile,
+  writeAddressFile,
+} from './address-file.js';
+export type { CollectorAddress } from './address-file.js';
 export {
   CollectorError,
   InvalidRequestError,
   InvalidSpanError,
   BodyTooLargeError,
+  RequestTimeoutError,
 } from './errors.js';
 export type { CollectorErrorCode } from './errors.js';
 export { decodeProtobufRequest } from './otlp/decode-protobuf.js';

@@ -7,12 +7,16 @@
  * AGENTTRACE_COLLECTOR_PORT   default 4318
  * AGENTTRACE_COLLECTOR_HOST   default 127.0.0.1
  * AGENTTRACE_COLLECTOR_TOKENS comma-separated bearer tokens; none = no auth
+ * AGENTTRACE_COLLECTOR_TOKENS_FILE  a file of tokens, one a line (`#` comments);
+ *                             also `--tokens-file <path>`, which wins
  * AGENTTRACE_CLICKHOUSE_URL, _USER, _PASSWORD, _DATABASE   a ClickHouse server
  * AGENTTRACE_STORE_PATH       the embedded store's directory, default ./.agenttrace/store
  */
+import { parseArgs } from 'node:util';
 import { storeOptionsFromEnv } from '@agenttrace/clickhouse-exporter';
 import { createJsonLineLogger } from './logger.js';
 import { startCollectorService } from './service.js';
+import { collectTokens } from './tokens-file.js';
 
 const logger = createJsonLineLogger((line) => process.stderr.write(line));
 
@@ -23,12 +27,16 @@ async function main(): Promise<void> {
     throw new Error(
       `AGENTTRACE_COLLECTOR_PORT must be an integer in 0..65535 (got ${env.AGENTTRACE_COLLECTOR_PORT})`,
     );
-  const tokens = (env.AGENTTRACE_COLLECTOR_TOKENS ?? '')
-    .split(',')
-    .map((t) => t.trim())
-    .filter((t) => t !== '');
+  const { values } = parseArgs({ options: { 'tokens-file': { type: 'string' } } });
+  const { tokens, warning } = collectTokens({
+    list: env.AGENTTRACE_COLLECTOR_TOKENS,
+    file: values['tokens-file'] ?? env.AGENTTRACE_COLLECTOR_TOKENS_FILE,
+  });
+  if (warning) logger.warn(warning);
   if (tokens.length === 0)
-    logger.warn('no AGENTTRACE_COLLECTOR_TOKENS: /v1 accepts unauthenticated requests');
+    logger.warn(
+      'no --tokens-file, AGENTTRACE_COLLECTOR_TOKENS_FILE or AGENTTRACE_COLLECTOR_TOKENS: /v1 accepts unauthenticated requests',
+    );
   const store = storeOptionsFromEnv(env);
   if (store.url === undefined && env.AGENTTRACE_STORE_PATH) store.path = env.AGENTTRACE_STORE_PATH;
   const service = await startCollectorService({

@@ -1,7 +1,8 @@
 /**
  * The AgentTracer query API over the store's views: runs, one run, its steps
- * and failures, stats, failures, feedback, and read-only SQL for the CLI
- * when the collector owns the embedded store. Same bearer tokens as ingest.
+ * and failures, stats, failures, feedback, and read-only SQL (the sandbox of
+ * `@agenttrace/query`, the same one `agenttrace sql` runs) for the CLI when
+ * the collector owns the embedded store. Same bearer tokens as ingest.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import {
@@ -9,20 +10,47 @@ import {
   getRunSteps,
   getStats,
   InvalidQueryError,
+  isEngineError,
   listFailures,
   listFeedback,
   listRuns,
   parseSince,
-  readonlySql,
+  runReadOnlySql,
+  SINCE_EXPECTED,
+  SqlLimitError,
+  SqlSandboxError,
+  type SqlSandboxOptions,
 } from '@agenttrace/query';
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { z } from 'zod';
 import type { TokenVerifier } from './auth.js';
 
 /** Largest read-only SQL text accepted, in bytes. */
 export const MAX_SQL_BYTES = 64 * 1024;
+/**
+ * Largest `/v1/sql` body, in bytes: the query plus room for its JSON
+ * envelope and escapes. Counted while the body is read, so a bigger one is
+ * refused with 413 before it is buffered.
+ */
+export const MAX_SQL_BODY_BYTES = 2 * MAX_SQL_BYTES;
+
+/** gRPC-style codes of the JSON error bodies, as on `/v1/traces`. */
+const CODE = { invalid: 3, notFound: 5, exhausted: 8, unavailable: 14, auth: 16 } as const;
+
+/** Engine error types that mean the store is down or overloaded: 503, not 502. */
+const UNAVAILABLE_TYPES: ReadonlySet<string> = new Set([
+  'NETWORK_ERROR',
+  'SOCKET_TIMEOUT',
+  'ALL_CONNECTION_TRIES_FAILED',
+  'TOO_MANY_SIMULTANEOUS_QUERIES',
+  'SERVER_OVERLOADED',
+]);
+
+const sqlBodySchema = z.object({ query: z.string() });
 
 function badRequest(c: Context, message: string) {
-  return c.json({ code: 3, message }, 400);
+  return c.json({ code: CODE.invalid, message }, 400);
 }
 
 function positive(value: string | undefined, field: string, fallback: number): number {
@@ -33,35 +61,64 @@ function positive(value: string | undefined, field: string, fallback: number): n
   return n;
 }
 
+/** The query text of a `/v1/sql` body: raw SQL, or JSON `{"query": "…"}`. */
+function sqlText(text: string, contentType: string | undefined): string {
+  if (!contentType?.includes('json')) return text;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (err) {
+    throw new InvalidQueryError(
+      `body must be JSON like {"query": "SELECT …"} (${(err as Error).message})`,
+    );
+  }
+  const parsed = sqlBodySchema.safeParse(body);
+  if (!parsed.success) {
+    const given = (body as { query?: unknown } | null)?.query;
+    throw new InvalidQueryError(
+      `query must be a string (got ${given === undefined ? 'nothing' : JSON.stringify(given).slice(0, 80)})`,
+    );
+  }
+  return parsed.data.query;
+}
+
 /**
- * Routes under `/v1` reading `client`. Errors in filters answer 400 naming
- * the field; store errors 502 without echoing the query.
+ * Routes under `/v1` reading `client`. Bad filters and SQL the sandbox
+ * refuses or the engine rejects answer 400 naming the field or what was
+ * refused; a sandbox limit 422; only store failures 502/503, without
+ * echoing the query.
  */
-export function queryRoutes(client: ClickHouseClient, verify: TokenVerifier): Hono {
+export function queryRoutes(
+  client: ClickHouseClient,
+  verify: TokenVerifier,
+  sqlOptions: SqlSandboxOptions = {},
+): Hono {
   const app = new Hono();
   app.use('*', async (c, next) => {
     if (!verify(c.req.header('authorization')))
-      return c.json({ code: 16, message: 'missing or invalid bearer token' }, 401);
+      return c.json({ code: CODE.auth, message: 'missing or invalid bearer token' }, 401);
     await next();
   });
   app.onError((err, c) => {
     if (err instanceof InvalidQueryError) return badRequest(c, err.message);
+    if (err instanceof SqlLimitError)
+      return c.json({ code: CODE.exhausted, message: err.message, limit: err.limit }, 422);
+    if (err instanceof SqlSandboxError)
+      return c.json({ code: CODE.invalid, message: err.message, error: err.code }, 400);
     const message = err instanceof Error ? err.message : 'store error';
-    if (/readonly/i.test(message))
-      return c.json(
-        { code: 7, message: 'read-only: the query tried to write or change settings' },
-        403,
-      );
+    const unavailable = isEngineError(err) && UNAVAILABLE_TYPES.has(err.type ?? '');
     return c.json(
-      { code: 14, message: `store error: ${message.split('\n')[0]!.slice(0, 300)}` },
-      502,
+      {
+        code: CODE.unavailable,
+        message: `store ${unavailable ? 'unavailable' : 'error'}: ${message.split('\n')[0]!.slice(0, 300)}`,
+      },
+      unavailable ? 503 : 502,
     );
   });
 
   app.get('/runs', async (c) => {
     const q = c.req.query();
     const limit = positive(q.limit, 'limit', 20);
-    const offset = q.offset === undefined ? 0 : Number(q.offset);
     const runs = await listRuns(client, {
       agent: q.agent,
       version: q.version,
@@ -71,14 +128,16 @@ export function queryRoutes(client: ClickHouseClient, verify: TokenVerifier): Ho
       since: q.since,
       until: q.until,
       limit,
-      offset,
+      // validated (and coerced) by listRuns: a bad one answers 400 naming it
+      offset: q.offset ?? 0,
     });
+    const offset = Number(q.offset ?? 0);
     return c.json({ runs, next_offset: runs.length === limit ? offset + limit : null });
   });
   app.get('/runs/:id', async (c) => {
     const runs = await getRuns(client, c.req.param('id'));
     return runs.length === 0
-      ? c.json({ code: 5, message: 'no run or trace with that id' }, 404)
+      ? c.json({ code: CODE.notFound, message: 'no run or trace with that id' }, 404)
       : c.json({ runs });
   });
   app.get('/runs/:id/steps', async (c) =>
@@ -102,10 +161,7 @@ export function queryRoutes(client: ClickHouseClient, verify: TokenVerifier): Ho
     const q = c.req.query();
     const since = q.since === undefined ? undefined : parseSince(q.since);
     if (q.since !== undefined && since === undefined)
-      return badRequest(
-        c,
-        `since must be a duration like 30m, 24h, 7d or an ISO date (got "${q.since}")`,
-      );
+      return badRequest(c, `since must be ${SINCE_EXPECTED} (got "${q.since}")`);
     return c.json({
       failures: await listFailures(client, { since, limit: positive(q.limit, 'limit', 100) }),
     });
@@ -119,16 +175,29 @@ export function queryRoutes(client: ClickHouseClient, verify: TokenVerifier): Ho
       }),
     });
   });
-  app.post('/sql', async (c) => {
-    const text = await c.req.text();
-    if (Buffer.byteLength(text) > MAX_SQL_BYTES)
-      return c.json({ code: 8, message: `query must be at most ${MAX_SQL_BYTES} bytes` }, 413);
-    const query = c.req.header('content-type')?.includes('json')
-      ? (JSON.parse(text) as { query?: unknown }).query
-      : text;
-    if (typeof query !== 'string' || query.trim() === '')
-      return badRequest(c, 'query must be a non-empty string (got nothing)');
-    return c.json({ rows: await readonlySql(client, query) });
-  });
+  app.post(
+    '/sql',
+    bodyLimit({
+      maxSize: MAX_SQL_BODY_BYTES,
+      onError: (c) =>
+        c.json(
+          { code: CODE.invalid, message: `body must be at most ${MAX_SQL_BODY_BYTES} bytes` },
+          413,
+          { connection: 'close' },
+        ),
+    }),
+    async (c) => {
+      const query = sqlText(await c.req.text(), c.req.header('content-type'));
+      if (Buffer.byteLength(query) > MAX_SQL_BYTES)
+        return c.json(
+          { code: CODE.invalid, message: `query must be at most ${MAX_SQL_BYTES} bytes` },
+          413,
+        );
+      if (query.trim() === '')
+        return badRequest(c, 'query must be a non-empty SELECT (got an empty string)');
+      const { rows, truncated } = await runReadOnlySql(client, query, sqlOptions);
+      return c.json({ rows, truncated });
+    },
+  );
   return app;
 }

@@ -17,6 +17,7 @@ import {
 import { sqlCommand } from './commands/sql.js';
 import { migrateCommand } from './commands/migrate.js';
 import { collectorCommand } from './commands/collector.js';
+import { resolveClientToken } from './client-token.js';
 import { CliError, type Io, type GlobalOptions } from './io.js';
 
 export { CliError };
@@ -65,7 +66,15 @@ export async function main(
       ).env('AGENTTRACE_API_URL'),
     )
     .addOption(
-      new Option('--token <token>', 'bearer token for --api').env('AGENTTRACE_COLLECTOR_TOKEN'),
+      new Option('--token-file <path>', "file holding the collector's bearer token (one line)").env(
+        'AGENTTRACE_COLLECTOR_TOKEN_FILE',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--token <token>',
+        'bearer token for the collector (prefer --token-file: ps shows argv)',
+      ).env('AGENTTRACE_COLLECTOR_TOKEN'),
     )
     .option('--json', 'print JSON for scripts instead of tables', false)
     .option('--no-color', 'never colour the output')
@@ -142,11 +151,20 @@ export async function main(
         .env('AGENTTRACE_COLLECTOR_HOST'),
     )
     .addOption(
-      new Option('--tokens <list>', 'comma-separated bearer tokens').env(
-        'AGENTTRACE_COLLECTOR_TOKENS',
-      ),
+      new Option(
+        '--tokens-file <path>',
+        'file of accepted bearer tokens, one a line (# comments)',
+      ).env('AGENTTRACE_COLLECTOR_TOKENS_FILE'),
     )
-    .action((o: Record<string, unknown>) => on((g) => collectorCommand(g, o)));
+    .addOption(
+      new Option(
+        '--tokens <list>',
+        'comma-separated bearer tokens (prefer --tokens-file: ps shows argv)',
+      ).env('AGENTTRACE_COLLECTOR_TOKENS'),
+    )
+    .action((o: Record<string, unknown>, cmd: Command) =>
+      on((g) => collectorCommand(g, { ...o, tokensSource: cmd.getOptionValueSource('tokens') })),
+    );
   program
     .command('migrate')
     .description('create or update the tables and views')
@@ -167,6 +185,7 @@ export async function main(
   const raw = program.opts<{
     api?: string;
     token?: string;
+    tokenFile?: string;
     path?: string;
     url?: string;
     user?: string;
@@ -175,12 +194,16 @@ export async function main(
     json: boolean;
     color: boolean;
   }>();
-  const global: GlobalOptions = {
-    ...raw,
-    io,
-    paint: painter(!raw.json && colourWanted(io.out, io.env, raw.color)),
-  };
   try {
+    const global: GlobalOptions = {
+      ...raw,
+      token: await resolveClientToken(
+        { ...raw, tokenSource: program.getOptionValueSource('token') },
+        io,
+      ),
+      io,
+      paint: painter(!raw.json && colourWanted(io.out, io.env, raw.color)),
+    };
     await action(global);
     return 0;
   } catch (err) {

@@ -11,11 +11,12 @@ import {
   listFailures,
   listFeedback,
   listRuns,
-  readonlySql,
+  runReadOnlySql,
   type FailureRow,
   type FeedbackRow,
   type RunFiltersInput,
   type RunRow,
+  type SqlResult,
   type StatsFiltersInput,
   type StatsRow,
   type StepRow,
@@ -34,7 +35,8 @@ export interface Reader {
   stats(filters: StatsFiltersInput): Promise<StatsRow[]>;
   failures(options: { runId?: string; since?: Date; limit?: number }): Promise<FailureRow[]>;
   feedback(options: { runId?: string; limit?: number }): Promise<FeedbackRow[]>;
-  sql(query: string): Promise<Record<string, unknown>[]>;
+  /** One read-only SELECT through the sandbox of `@agenttrace/query`. */
+  sql(query: string): Promise<SqlResult>;
 }
 
 function storeReader(client: ClickHouseClient): Reader {
@@ -45,12 +47,13 @@ function storeReader(client: ClickHouseClient): Reader {
     stats: (f) => getStats(client, f),
     failures: (o) => listFailures(client, o),
     feedback: (o) => listFeedback(client, o),
-    sql: (q) => readonlySql(client, q),
+    sql: (q) => runReadOnlySql(client, q),
   };
 }
 
 function apiReader(base: string, token: string | undefined): Reader {
-  const call = async <T>(path: string, key: string, init?: RequestInit): Promise<T> => {
+  /** GETs or POSTs `path`; resolves to the answer's `key`, or the whole answer without one. */
+  const call = async <T>(path: string, key: string | undefined, init?: RequestInit): Promise<T> => {
     let res: Response;
     try {
       res = await fetch(`${base.replace(/\/$/, '')}/v1${path}`, {
@@ -65,7 +68,9 @@ function apiReader(base: string, token: string | undefined): Reader {
     }
     const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
     if (res.status === 404 && key === 'runs') return [] as T;
-    if (res.status === 400) throw new CliError(String(body.message), undefined, 2);
+    // Bad input, a refused query, a sandbox limit: the user's to fix (exit 2).
+    if (res.status === 400 || res.status === 413 || res.status === 422)
+      throw new CliError(String(body.message), undefined, 2);
     if (res.status === 401)
       throw new CliError(
         `the collector at ${base} refused the token`,
@@ -75,7 +80,7 @@ function apiReader(base: string, token: string | undefined): Reader {
       throw new CliError(
         `the collector at ${base} answered ${res.status}: ${typeof body.message === 'string' ? body.message : ''}`,
       );
-    return body[key] as T;
+    return (key === undefined ? body : body[key]) as T;
   };
   const qs = (o: object) => {
     const p = new URLSearchParams();
@@ -95,7 +100,17 @@ function apiReader(base: string, token: string | undefined): Reader {
         ? call(`/runs/${encodeURIComponent(o.runId)}/failures`, 'failures')
         : call('/failures' + qs({ since: o.since, limit: o.limit }), 'failures'),
     feedback: (o) => call('/feedback' + qs({ run: o.runId, limit: o.limit }), 'feedback'),
-    sql: (q) => call('/sql', 'rows', { method: 'POST', body: q }),
+    sql: async (q) => {
+      const body = await call<{ rows?: unknown; truncated?: unknown }>('/sql', undefined, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: q }),
+      });
+      return {
+        rows: Array.isArray(body.rows) ? (body.rows as Record<string, unknown>[]) : [],
+        truncated: body.truncated === true,
+      };
+    },
   };
 }
 

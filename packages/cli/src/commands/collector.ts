@@ -1,5 +1,5 @@
 /** `agenttrace collector`: OTLP/HTTP in, allowlist, the store out, and the query API. */
-import { startCollectorService, createJsonLineLogger } from '@agenttrace/collector';
+import { collectTokens, createJsonLineLogger, startCollectorService } from '@agenttrace/collector';
 import { CliError, type GlobalOptions } from '../io.js';
 import { describeStore } from '../store-access.js';
 
@@ -8,14 +8,29 @@ export async function collectorCommand(
   g: GlobalOptions,
   o: Record<string, unknown>,
 ): Promise<void> {
-  const tokens = ((o.tokens as string | undefined) ?? '')
-    .split(',')
-    .map((t) => t.trim())
-    .filter((t) => t !== '');
   const logger = createJsonLineLogger((line) => g.io.err.write(line));
+  let tokens: string[];
+  try {
+    const found = collectTokens({
+      list: o.tokens as string | undefined,
+      file: o.tokensFile as string | undefined,
+    });
+    tokens = found.tokens;
+    if (found.warning) logger.warn(found.warning);
+  } catch (err) {
+    throw new CliError(
+      (err as Error).message,
+      'check --tokens-file / AGENTTRACE_COLLECTOR_TOKENS_FILE',
+      2,
+    );
+  }
+  if (o.tokensSource === 'cli')
+    logger.warn(
+      '--tokens on the command line is visible to other users (ps): use --tokens-file or AGENTTRACE_COLLECTOR_TOKENS_FILE',
+    );
   if (tokens.length === 0)
     logger.warn(
-      'no --tokens / AGENTTRACE_COLLECTOR_TOKENS: the collector accepts unauthenticated requests',
+      'no --tokens-file, AGENTTRACE_COLLECTOR_TOKENS_FILE or AGENTTRACE_COLLECTOR_TOKENS: the collector accepts unauthenticated requests',
     );
   let service;
   try {
