@@ -117,8 +117,14 @@ describe('agenttrace CLI', () => {
 
   it('refuses writes through sql', async () => {
     const r = await cli('sql', 'DROP TABLE otel_traces');
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/readonly/i);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('DROP statements are refused');
+    const outfile = await cli(
+      'sql',
+      `SELECT 1 INTO OUTFILE '${join(tmpdir(), 'agenttrace-cli-never')}'`,
+    );
+    expect(outfile.code).toBe(2);
+    expect(outfile.stderr).toMatch(/INTO OUTFILE '.+' is refused/);
     expect(await json('sql', 'SELECT count() > 0 AS ok FROM otel_traces')).toEqual([{ ok: 1 }]);
   });
 
