@@ -25,6 +25,8 @@ export const DEFAULT_MAX_BATCH_SIZE = 5_000;
 export const DEFAULT_FLUSH_INTERVAL_MS = 1_000;
 /** Default most spans held in memory waiting for the store. */
 export const DEFAULT_MAX_QUEUE_SIZE = 50_000;
+/** Default wait of a deferred batch in the spool before it is tried again. */
+export const DEFAULT_DEFERRED_RETRY_MS = 30_000;
 /** Default most bytes the spool holds on disk (1 GiB). */
 export const DEFAULT_MAX_SPOOL_BYTES = 1024 * 1024 * 1024;
 
@@ -69,6 +71,12 @@ export interface ClickHouseSpanExporterOptions extends StoreOptions {
    */
   maxRetryElapsedMs?: number;
   /**
+   * With a spool: how long a batch whose retries ran out waits on disk
+   * before it is tried again (without a spool it is failed), in ms.
+   * @default 30_000
+   */
+  deferredRetryMs?: number;
+  /**
    * Directory of the on-disk spool. When set, accepted spans are fsynced
    * there before `export` reports success and replayed on the next start if
    * they never reached the store. One exporter per directory.
@@ -110,6 +118,7 @@ export interface ResolvedExporterOptions {
   readonly maxQueueSize: number;
   readonly maxAttempts: number;
   readonly maxRetryElapsedMs: number;
+  readonly deferredRetryMs: number;
   readonly spoolDir: string | undefined;
   readonly maxSpoolBytes: number;
   readonly deadLetterDir: string | undefined;
@@ -138,6 +147,7 @@ const exporterSchema = z
     maxQueueSize: positiveInt().optional(),
     maxAttempts: positiveInt().optional(),
     maxRetryElapsedMs: positiveInt().optional(),
+    deferredRetryMs: positiveInt().optional(),
     spoolDir: z.string({ error: 'a string' }).min(1, { error: 'a non-empty path' }).optional(),
     maxSpoolBytes: positiveInt().optional(),
     deadLetterDir: z.string({ error: 'a string' }).min(1, { error: 'a non-empty path' }).optional(),
@@ -160,6 +170,7 @@ export function resolveExporterOptions(
     maxQueueSize: parsed.maxQueueSize ?? DEFAULT_MAX_QUEUE_SIZE,
     maxAttempts: parsed.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     maxRetryElapsedMs: parsed.maxRetryElapsedMs ?? DEFAULT_MAX_RETRY_ELAPSED_MS,
+    deferredRetryMs: parsed.deferredRetryMs ?? DEFAULT_DEFERRED_RETRY_MS,
     spoolDir: parsed.spoolDir,
     maxSpoolBytes: parsed.maxSpoolBytes ?? DEFAULT_MAX_SPOOL_BYTES,
     deadLetterDir:

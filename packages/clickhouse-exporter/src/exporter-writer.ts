@@ -37,6 +37,8 @@ export interface BatchWriterConfig {
   readonly counters: ExporterCounters;
   readonly maxAttempts: number;
   readonly maxRetryElapsedMs: number;
+  /** Wait of a deferred batch before it is queued again. */
+  readonly deferredRetryMs: number;
   /** Directory of the dead-letter file; without one, refused rows count as failed. */
   readonly deadLetterDir?: string | undefined;
   /** Most bytes of the dead-letter file. @default 16 MiB */
@@ -48,6 +50,8 @@ export class BatchWriter {
   private readonly statement: InsertStatement;
   private readonly waiters = new Map<Batch, (() => void)[]>();
   private running: Promise<void> | undefined;
+  private readonly deferred = new Set<NodeJS.Timeout>();
+  private stopped = false;
   private checkedTable = false;
   private readonly deadLetter: DeadLetter | undefined;
   private readonly failures = new FailureLog(LOG);
@@ -109,7 +113,10 @@ export class BatchWriter {
       this.config.counters.storedSpans += lines.length;
       return this.discard(batch);
     }
-    if (result.kind === 'gave-up') return this.giveUp(lines.length, result);
+    if (result.kind === 'gave-up') {
+      this.giveUp(lines.length, result);
+      return this.deferAgain(batch);
+    }
     return this.refused(batch, lines, result.error);
   }
 
@@ -133,7 +140,9 @@ export class BatchWriter {
     counters.storedSpans += result.stored;
     await this.bury(result.refused);
     if (result.gaveUp !== undefined) {
-      return this.giveUp(result.unsettled, { kind: 'gave-up', ...result.gaveUp });
+      this.giveUp(result.unsettled, { kind: 'gave-up', ...result.gaveUp });
+      // The parts already stored are deduplicated by their derived tokens when it comes back.
+      return this.deferAgain(batch);
     }
     return this.discard(batch);
   }
@@ -191,6 +200,32 @@ export class BatchWriter {
       counters.deferredSpans += spans;
       this.failures.record('deferred', spans, cause);
     }
+  }
+
+  /**
+   * A batch whose retries ran out stays in the spool and is queued again
+   * after `deferredRetryMs`, read back from its file under its own
+   * token, so an outage longer than the retry budget delays spans, never
+   * strands them until a restart. The spool's byte bound holds them.
+   */
+  private deferAgain(batch: Batch): void {
+    const { spool, queue } = this.config;
+    if (spool === undefined || this.stopped) return;
+    const timer = setTimeout(() => {
+      this.deferred.delete(timer);
+      if (this.stopped) return;
+      queue.addReplayed(batch.token, spool.pathOf(batch.token));
+      this.kick();
+    }, this.config.deferredRetryMs);
+    timer.unref();
+    this.deferred.add(timer);
+  }
+
+  /** Stops queuing deferred batches again (they stay in the spool for the next start). */
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.deferred) clearTimeout(timer);
+    this.deferred.clear();
   }
 
   /** Deletes a settled batch's spool file; a failure here must not unsettle the batch. */

@@ -85,6 +85,7 @@ export class ClickHouseSpanExporter implements SpanExporter {
       counters: this.counters,
       maxAttempts: this.options.maxAttempts,
       maxRetryElapsedMs: this.options.maxRetryElapsedMs,
+      deferredRetryMs: this.options.deferredRetryMs,
       deadLetterDir: this.options.deadLetterDir,
       maxDeadLetterBytes: this.options.maxDeadLetterBytes,
     });
@@ -166,6 +167,7 @@ export class ClickHouseSpanExporter implements SpanExporter {
 
   private async close(): Promise<void> {
     await this.forceFlush();
+    this.writer.stop();
     clearTimeout(this.timer);
     await this.spool?.close();
     if (this.ownsStore) await this.store.close();

@@ -155,6 +155,11 @@ export class Spool {
     await Promise.all([...this.files.keys()].map((token) => this.seal(token)));
   }
 
+  /** The file of a batch. */
+  pathOf(token: string): string {
+    return this.fileOf(token);
+  }
+
   private fileOf(token: string): string {
     return join(this.dir, `${token}${SPOOL_FILE_SUFFIX}`);
   }

@@ -144,6 +144,22 @@ describe('ClickHouseSpanExporter', () => {
       await restarted.shutdown();
     });
 
+    it('tries a deferred batch again, without a restart, once the store is back', async () => {
+      await proxy.refuse();
+      const spoolDir = tempDir('http-spool-again');
+      const exporter = serverExporter({ spoolDir, maxAttempts: 2, deferredRetryMs: 300 });
+      await exportSpans(exporter, await makeSpans(12));
+      await exporter.forceFlush();
+      expect(exporter.stats).toMatchObject({ deferredSpans: 12, storedSpans: 0 });
+      await proxy.restore();
+      for (let i = 0; i < 100 && exporter.stats.storedSpans < 12; i++)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(exporter.stats).toMatchObject({ storedSpans: 12, replayedSpans: 12 });
+      expect(readdirSync(spoolDir).filter((f) => f.endsWith('.ndjson'))).toHaveLength(0);
+      expect(await countSpans(engine.client, database)).toEqual({ rows: 12, distinct: 12 });
+      await exporter.shutdown();
+    });
+
     it('gives up after the attempt bound and counts the batch as failed', async () => {
       proxy.failNext(3, 503);
       const exporter = serverExporter({ maxAttempts: 2 });
