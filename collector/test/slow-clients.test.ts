@@ -6,6 +6,8 @@
  */
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RequestTimeoutError } from '../src/index.js';
+import { markRequestStart, readBody } from '../src/read-body.js';
 import { hexId, post, startCollector, type TestCollector } from './helpers.js';
 import { chunk, rawRequest, streamFiller, type RawExchange } from './raw-http.js';
 
@@ -123,6 +125,28 @@ describe('slow clients', () => {
     // No blank line: the headers never end. Node answers 408 and closes.
     const reply = await x.closed;
     expect(reply).toMatch(/^HTTP\/1\.1 408/);
+  });
+});
+
+describe('readBody', () => {
+  it('counts requestTimeoutMs from the arrival of the request, not from the first read', async () => {
+    const never = new ReadableStream<Uint8Array>({
+      pull: () => new Promise<void>(() => undefined),
+    });
+    const request = new Request('http://127.0.0.1/v1/traces', {
+      method: 'POST',
+      body: never,
+      duplex: 'half',
+    });
+    markRequestStart(request, Date.now() - 10_000);
+    const read = readBody(request, {
+      maxBodyBytes: 1024,
+      maxDecompressedBytes: 1024,
+      bodyTimeoutMs: 60_000,
+      requestTimeoutMs: 10_050,
+    });
+    await expect(read).rejects.toBeInstanceOf(RequestTimeoutError);
+    await expect(read).rejects.toThrow('request not completed within 10050 ms (requestTimeoutMs)');
   });
 });
 
