@@ -139,9 +139,10 @@ describe('collector service', () => {
 
   it('answers read-only SQL and refuses writes', async () => {
     const read = await sql('SELECT count() AS n FROM agent_runs');
-    expect(read).toEqual({ status: 200, body: { rows: [{ n: 2 }] } });
+    expect(read).toEqual({ status: 200, body: { rows: [{ n: 2 }], truncated: false } });
     const write = await sql('DROP TABLE otel_traces');
-    expect(write.status).toBe(403);
+    expect(write.status).toBe(400);
+    expect(write.body.message).toContain('DROP statements are refused');
     expect((await sql('SELECT count() AS n FROM otel_traces')).status).toBe(200);
   });
 
