@@ -5,6 +5,7 @@
  * HTTP server bounds how long a request may take to arrive.
  */
 import { serve, type ServerType } from '@hono/node-server';
+import type { ExporterStats } from '@agenttrace/clickhouse-exporter';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +25,14 @@ import { routeBodyLimit } from './route-limits.js';
 const SERVER_TIMEOUT_GRACE_MS = 1_000;
 /** How often Node checks connections against `requestTimeout` (its default is 30 s). */
 const CONNECTIONS_CHECK_INTERVAL_MS = 1_000;
+
+/** The counters of an exporter that keeps them (the ClickHouse exporter's `stats`). */
+function exporterStats(exporter: unknown): ExporterStats | undefined {
+  const stats = (exporter as { stats?: unknown }).stats;
+  return typeof stats === 'object' && stats !== null && 'storedSpans' in stats
+    ? (stats as ExporterStats)
+    : undefined;
+}
 
 /** A running or ready-to-run collector. */
 export interface Collector {
@@ -78,6 +87,7 @@ export function createCollector(options: CollectorOptions): Collector {
       queueCapacity: () => o.maxQueueSpans,
       tailBuffered: () => pipeline.buffered,
       downstreamBacklog: () => pipeline.downstream(),
+      exporter: () => exporterStats(o.exporter),
     });
 
   const app = new Hono();

@@ -11,6 +11,8 @@
  *                             also `--tokens-file <path>`, which wins
  * AGENTTRACE_CLICKHOUSE_URL, _USER, _PASSWORD, _DATABASE   a ClickHouse server
  * AGENTTRACE_STORE_PATH       the embedded store's directory, default ./.agenttrace/store
+ * AGENTTRACE_SPOOL_DIR        the write-ahead spool (also `--spool-dir`), default
+ *                             <store>/agenttrace-spool, or .agenttrace/collector-spool for a server
  */
 import { parseArgs } from 'node:util';
 import { storeOptionsFromEnv } from '@agenttrace/clickhouse-exporter';
@@ -27,7 +29,9 @@ async function main(): Promise<void> {
     throw new Error(
       `AGENTTRACE_COLLECTOR_PORT must be an integer in 0..65535 (got ${env.AGENTTRACE_COLLECTOR_PORT})`,
     );
-  const { values } = parseArgs({ options: { 'tokens-file': { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { 'tokens-file': { type: 'string' }, 'spool-dir': { type: 'string' } },
+  });
   const { tokens, warning } = collectTokens({
     list: env.AGENTTRACE_COLLECTOR_TOKENS,
     file: values['tokens-file'] ?? env.AGENTTRACE_COLLECTOR_TOKENS_FILE,
@@ -44,6 +48,7 @@ async function main(): Promise<void> {
     tokens,
     port,
     host: env.AGENTTRACE_COLLECTOR_HOST ?? '127.0.0.1',
+    spool: { dir: values['spool-dir'] ?? env.AGENTTRACE_SPOOL_DIR },
     logger,
   });
   const stop = (signal: string) => {

@@ -162,6 +162,18 @@ export async function main(
         'comma-separated bearer tokens (prefer --tokens-file: ps shows argv)',
       ).env('AGENTTRACE_COLLECTOR_TOKENS'),
     )
+    .addOption(
+      new Option(
+        '--spool-dir <path>',
+        'write-ahead spool: a request is answered once its spans are fsynced here (default: under the embedded store, or .agenttrace/collector-spool for --url)',
+      ).env('AGENTTRACE_SPOOL_DIR'),
+    )
+    .addOption(
+      new Option(
+        '--no-spool',
+        'acknowledge from memory: a crash loses what is queued (benchmarks only)',
+      ),
+    )
     .action((o: Record<string, unknown>, cmd: Command) =>
       on((g) => collectorCommand(g, { ...o, tokensSource: cmd.getOptionValueSource('tokens') })),
     );

@@ -41,6 +41,7 @@ export async function collectorCommand(
       tokens,
       port: o.port as number,
       host: o.host as string,
+      spool: o.spool === false ? false : { dir: o.spoolDir as string | undefined },
       logger,
     });
   } catch (err) {
