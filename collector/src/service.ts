@@ -108,7 +108,7 @@ export async function startCollectorService(
       ),
       downstreamBacklog: () => exporter.stats.queuedSpans,
     });
-    collector.app.route('/v1', queryRoutes(store.client, createTokenVerifier(tokens)));
+    collector.app.route('/v1', queryRoutes(store.readClient(), createTokenVerifier(tokens)));
     const address = await collector.listen(options.port ?? 4318, options.host ?? '127.0.0.1');
     const unpublish = publishAddress(options.store, address, options.logger);
     let closing: Promise<void> | undefined;

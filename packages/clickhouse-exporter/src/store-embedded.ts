@@ -19,6 +19,9 @@ import { DiagClickHouseLogger } from './store-log.js';
 interface OpenEmbedded {
   readonly path: string;
   readonly client: ClickHouseClient;
+  /** A second chDB session on the same directory, for reads; opened on first use. */
+  readClient: ClickHouseClient | undefined;
+  readonly connect: typeof createChdbConnection;
   refs: number;
 }
 
@@ -67,6 +70,8 @@ function loadChdb(): typeof createChdbConnection {
 export interface EmbeddedLease {
   readonly path: string;
   readonly client: ClickHouseClient;
+  /** A client on a session of its own for reads (shared by every lease). */
+  readClient(): ClickHouseClient;
   release(): Promise<void>;
 }
 
@@ -98,7 +103,7 @@ export function acquireEmbedded(path: string): EmbeddedLease {
       connection: connection as never,
       log: { LoggerClass: DiagClickHouseLogger },
     });
-    open = { path: absolute, client, refs: 0 };
+    open = { path: absolute, client, readClient: undefined, connect, refs: 0 };
   }
   const entry = open;
   entry.refs += 1;
@@ -106,12 +111,22 @@ export function acquireEmbedded(path: string): EmbeddedLease {
   return {
     path: entry.path,
     client: entry.client,
+    readClient() {
+      // chDB runs one statement at a time per session: reads on their own
+      // session cannot hold up the exporter's inserts on the main one.
+      entry.readClient ??= createClient({
+        connection: entry.connect({ path: entry.path }) as never,
+        log: { LoggerClass: DiagClickHouseLogger },
+      });
+      return entry.readClient;
+    },
     async release() {
       if (released) return;
       released = true;
       entry.refs -= 1;
       if (entry.refs > 0) return;
       if (open === entry) open = undefined;
+      await entry.readClient?.close();
       await entry.client.close();
     },
   };

@@ -15,6 +15,12 @@ export type StoreKind = 'embedded' | 'server';
 export interface Store {
   /** `@clickhouse/client` client for the server or the embedded engine. */
   readonly client: ClickHouseClient;
+  /**
+   * A client for reads that must not hold up writes: on the embedded engine
+   * a second session on the same directory (chDB runs one statement at a
+   * time per session), on a server the same client.
+   */
+  readClient(): ClickHouseClient;
   /** `'server'` when `url` was given, else `'embedded'`. */
   readonly kind: StoreKind;
   /** Database the exporter writes to. */
@@ -41,6 +47,7 @@ export function createStore(options: StoreOptions = {}): Store {
     const lease = acquireEmbedded(resolved.path);
     return {
       client: lease.client,
+      readClient: () => lease.readClient(),
       kind: 'embedded',
       database: resolved.database,
       close: () => lease.release(),
@@ -58,6 +65,7 @@ export function createStore(options: StoreOptions = {}): Store {
   let closing: Promise<void> | undefined;
   return {
     client,
+    readClient: () => client,
     kind: 'server',
     database: resolved.database,
     close: () => (closing ??= client.close()),

@@ -331,6 +331,23 @@ describe('runReadOnlySql', () => {
       expect(err).toBeInstanceOf(SqlLimitError);
       expect((err as SqlLimitError).limit).toBe('maxExecutionTimeSeconds');
     });
+
+    it('on the store read session, a runaway read does not hold an insert at all', async () => {
+      const order: string[] = [];
+      const runaway = runReadOnlySql(
+        store.readClient(),
+        'SELECT count() FROM numbers(1e12) WHERE sipHash64(number) = 0',
+        { maxExecutionTimeSeconds: 3, maxRowsToRead: 1e15 },
+      ).then(
+        () => order.push('read returned'),
+        (e: unknown) => order.push(e instanceof SqlLimitError ? 'read stopped' : String(e)),
+      );
+      const insert = new Promise((r) => setTimeout(r, 200))
+        .then(ingestWorks)
+        .then(() => order.push('insert stored'));
+      await Promise.all([runaway, insert]);
+      expect(order).toEqual(['insert stored', 'read stopped']);
+    });
   });
 });
 
