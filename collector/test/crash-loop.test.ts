@@ -106,7 +106,9 @@ describe('collector under kill -9', () => {
       );
       child.process.kill('SIGKILL');
       killed = true;
-      expect(await child.exited).toBeNull();
+      const code = await child.exited;
+      if (code !== null) process.stderr.write(child.log());
+      expect(code).toBeNull();
       const results = await Promise.all(clients);
       rounds.push({
         acknowledged: results.reduce((n, c) => n + c.acknowledged, 0),
