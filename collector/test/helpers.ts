@@ -3,6 +3,7 @@
  * `InMemorySpanExporter`, and small helpers to post raw bodies.
  */
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import protobuf from 'protobufjs/minimal.js';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createCollector, type Collector, type CollectorOptions } from '../src/index.js';
 
@@ -45,4 +46,28 @@ export function hexId(bytes: number): string {
       .toString(16)
       .padStart(2, '0');
   return s;
+}
+
+/** Reads `ExportTraceServiceResponse.partial_success` from a protobuf answer. */
+export function readPartialSuccess(bytes: Uint8Array): {
+  rejectedSpans: number;
+  errorMessage: string;
+} {
+  const out = { rejectedSpans: 0, errorMessage: '' };
+  const r = protobuf.Reader.create(bytes);
+  while (r.pos < r.len) {
+    const tag = r.uint32();
+    if (tag >>> 3 !== 1) {
+      r.skipType(tag & 7);
+      continue;
+    }
+    const end = r.uint32() + r.pos;
+    while (r.pos < end) {
+      const t = r.uint32();
+      if (t >>> 3 === 1) out.rejectedSpans = Number(r.int64());
+      else if (t >>> 3 === 2) out.errorMessage = r.string();
+      else r.skipType(t & 7);
+    }
+  }
+  return out;
 }

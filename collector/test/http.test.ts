@@ -9,7 +9,7 @@ import protobuf from 'protobufjs/minimal.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCollector, keepByTraceId } from '../src/index.js';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
-import { hexId, post, startCollector, type TestCollector } from './helpers.js';
+import { hexId, post, readPartialSuccess, startCollector, type TestCollector } from './helpers.js';
 
 const T0 = '1700000000000000000';
 const T1 = '1700000000250000000';
@@ -30,27 +30,6 @@ function jsonSpan(overrides: Record<string, unknown> = {}): Record<string, unkno
 
 function request(spans: Record<string, unknown>[]): string {
   return JSON.stringify({ resourceSpans: [{ scopeSpans: [{ scope: { name: 's' }, spans }] }] });
-}
-
-/** Reads `ExportTraceServiceResponse.partial_success` from protobuf. */
-function readPartialSuccess(bytes: Uint8Array): { rejectedSpans: number; errorMessage: string } {
-  const out = { rejectedSpans: 0, errorMessage: '' };
-  const r = protobuf.Reader.create(bytes);
-  while (r.pos < r.len) {
-    const tag = r.uint32();
-    if (tag >>> 3 !== 1) {
-      r.skipType(tag & 7);
-      continue;
-    }
-    const end = r.uint32() + r.pos;
-    while (r.pos < end) {
-      const t = r.uint32();
-      if (t >>> 3 === 1) out.rejectedSpans = Number(r.int64());
-      else if (t >>> 3 === 2) out.errorMessage = r.string();
-      else r.skipType(t & 7);
-    }
-  }
-  return out;
 }
 
 describe('POST /v1/traces', () => {

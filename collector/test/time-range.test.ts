@@ -23,7 +23,7 @@ import {
   type Store,
 } from '@agenttrace/clickhouse-exporter';
 import { createCollector, type Collector } from '../src/index.js';
-import { hexId, post } from './helpers.js';
+import { hexId, post, readPartialSuccess } from './helpers.js';
 
 const MAX = 9_223_372_036_854_775_807n;
 const U64_MAX = 18_446_744_073_709_551_615n;
@@ -117,27 +117,6 @@ function protoRequest(spans: [string, bigint, bigint, bigint[]][]): Uint8Array {
   }
   const rs = protobuf.Writer.create().uint32(18).bytes(scope.finish()).finish();
   return protobuf.Writer.create().uint32(10).bytes(rs).finish();
-}
-
-/** `partialSuccess` of a protobuf `ExportTraceServiceResponse`. */
-function decodeProtoResponse(buf: Uint8Array): { rejectedSpans: number; errorMessage: string } {
-  const out = { rejectedSpans: 0, errorMessage: '' };
-  const r = protobuf.Reader.create(buf);
-  while (r.pos < r.len) {
-    const tag = r.uint32();
-    if (tag >>> 3 !== 1) {
-      r.skipType(tag & 7);
-      continue;
-    }
-    const end = r.uint32() + r.pos;
-    while (r.pos < end) {
-      const t = r.uint32();
-      if (t >>> 3 === 1) out.rejectedSpans = Number(r.int64());
-      else if (t >>> 3 === 2) out.errorMessage = r.string();
-      else r.skipType(t & 7);
-    }
-  }
-  return out;
 }
 
 async function postJson(spans: JsonSpan[]) {
@@ -297,7 +276,7 @@ describe('collector: times and the DateTime64(9) range', () => {
       'application/x-protobuf',
     );
     expect(res.status).toBe(200);
-    const partial = decodeProtoResponse(new Uint8Array(await res.arrayBuffer()));
+    const partial = readPartialSuccess(new Uint8Array(await res.arrayBuffer()));
     expect(partial.rejectedSpans).toBe(3);
     expect(partial.errorMessage).toContain(`${PATH}[0].startTimeUnixNano: must be at most`);
     expect(partial.errorMessage).toContain(`(got ${U64_MAX})`);
