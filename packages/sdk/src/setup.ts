@@ -2,16 +2,25 @@
  * One call to trace an agent: a tracer provider whose spans pass the privacy
  * allowlist before a batch processor hands them to your exporter, with async
  * context propagation registered so steps find their run across `await`.
+ * The OTel SDK environment variables apply as in the OTel SDK; explicit
+ * options win over them.
  */
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
+import {
+  AlwaysOffSampler,
+  BatchSpanProcessor,
+  TracerProvider,
+  type Sampler,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace';
 import {
   RESOURCE_DEPLOYMENT_ENVIRONMENT,
   RESOURCE_SERVICE_NAME,
   RESOURCE_SERVICE_VERSION,
 } from './conventions.js';
+import { readOtelEnv } from './otel-env.js';
 import { AllowlistSpanProcessor } from './privacy/allowlist-span-processor.js';
 import type { PrivacyPolicy, PrivacyPolicyOptions } from './privacy/policy.js';
 
@@ -19,7 +28,7 @@ import type { PrivacyPolicy, PrivacyPolicyOptions } from './privacy/policy.js';
 export interface TracerProviderSetupOptions {
   /** Where filtered spans go, e.g. a `ClickHouseSpanExporter` or an OTLP exporter. */
   exporter: SpanExporter;
-  /** `service.name`. @default 'agent' */
+  /** `service.name`. @default `OTEL_SERVICE_NAME`, else 'agent' */
   serviceName?: string;
   /** `service.version`. */
   serviceVersion?: string;
@@ -27,8 +36,21 @@ export interface TracerProviderSetupOptions {
   environment?: string;
   /** Privacy policy or extensions of the default one. @default the default policy */
   policy?: PrivacyPolicy | PrivacyPolicyOptions;
-  /** Delay between batch exports, in ms. @default 1_000 */
+  /** Delay between batch exports, in ms. @default `OTEL_BSP_SCHEDULE_DELAY`, else 1_000 */
   scheduledDelayMillis?: number;
+  /** How long one export may take, in ms. @default `OTEL_BSP_EXPORT_TIMEOUT`, else 30_000 */
+  exportTimeoutMillis?: number;
+  /** Spans held for export; more are dropped. @default `OTEL_BSP_MAX_QUEUE_SIZE`, else 2_048 */
+  maxQueueSize?: number;
+  /** Spans per export. @default `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`, else 512 */
+  maxExportBatchSize?: number;
+  /**
+   * Which traces are recorded.
+   * @default `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG`, else parent-based always-on
+   */
+  sampler?: Sampler;
+  /** Record and export nothing (spans are non-recording). @default `OTEL_SDK_DISABLED`, else false */
+  disabled?: boolean;
 }
 
 let contextManagerRegistered = false;
@@ -48,19 +70,27 @@ export function createTracerProvider(options: TracerProviderSetupOptions): Trace
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     contextManagerRegistered = true;
   }
-  const attributes: Record<string, string> = {
-    [RESOURCE_SERVICE_NAME]: options.serviceName ?? 'agent',
-  };
+  const env = readOtelEnv();
+  const attributes: Record<string, string> = {};
+  if (options.serviceName !== undefined) attributes[RESOURCE_SERVICE_NAME] = options.serviceName;
   if (options.serviceVersion !== undefined)
     attributes[RESOURCE_SERVICE_VERSION] = options.serviceVersion;
   if (options.environment !== undefined)
     attributes[RESOURCE_DEPLOYMENT_ENVIRONMENT] = options.environment;
   const batch = new BatchSpanProcessor({
     exporter: options.exporter,
-    scheduledDelayMillis: options.scheduledDelayMillis ?? 1_000,
+    scheduledDelayMillis: options.scheduledDelayMillis ?? env.scheduledDelayMillis ?? 1_000,
+    exportTimeoutMillis: options.exportTimeoutMillis ?? env.exportTimeoutMillis,
+    maxQueueSize: options.maxQueueSize ?? env.maxQueueSize,
+    maxExportBatchSize: options.maxExportBatchSize ?? env.maxExportBatchSize,
   });
+  const disabled = options.disabled ?? env.disabled;
   return new TracerProvider({
-    resource: resourceFromAttributes(attributes),
+    // default < environment < options: each merge's argument wins
+    resource: resourceFromAttributes({ [RESOURCE_SERVICE_NAME]: 'agent' })
+      .merge(env.resource)
+      .merge(resourceFromAttributes(attributes)),
+    sampler: disabled ? new AlwaysOffSampler() : (options.sampler ?? env.sampler),
     spanProcessors: [new AllowlistSpanProcessor(batch, { policy: options.policy })],
   });
 }
