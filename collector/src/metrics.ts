@@ -102,9 +102,12 @@ export class CollectorMetrics {
     family(
       `${p}allowlist_redacted_total`,
       'counter',
-      'Items the privacy allowlist removed, by attribute key.',
+      'Items the privacy allowlist removed, by known attribute key; others as (other).',
     );
-    for (const [key, n] of Object.entries(stats.droppedByKey))
+    // only keys agenttrace names itself: an unknown key could carry data (AllowlistStats)
+    const byKey =
+      stats.droppedByKnownKey ?? (stats.dropped > 0 ? { '(other)': stats.dropped } : {});
+    for (const [key, n] of Object.entries(byKey))
       out.push(`${p}allowlist_redacted_total{key="${escapeLabel(key)}"} ${n}`);
     family(
       `${p}allowlist_failed_closed_total`,

@@ -52,6 +52,12 @@ export const ATTR_STEP_SEQ = 'agenttrace.step.seq';
 export const ATTR_STEP_ATTEMPT = 'agenttrace.step.attempt';
 export const ATTR_STEP_MAX_ATTEMPTS = 'agenttrace.step.max_attempts';
 export const ATTR_STEP_RETRY_DELAY_MS = 'agenttrace.step.retry_delay_ms';
+/**
+ * Set by the allowlist on a model span nested directly in another model span
+ * of the same call (a provider SDK's span inside an instrumentation's): the
+ * outer span's id. Views count such a step's tokens and cost once, not twice.
+ */
+export const ATTR_STEP_DUPLICATE_OF = 'agenttrace.step.duplicate_of';
 export const ATTR_STREAM_CHUNKS = 'agenttrace.stream.chunks';
 export const ATTR_FAILURE_TYPE = 'agenttrace.failure.type';
 export const ATTR_FAILURE_CODE = 'agenttrace.failure.code';

@@ -65,12 +65,23 @@ function prop(err: unknown, key: string): unknown {
     : undefined;
 }
 
-function httpStatusOf(err: unknown): number | undefined {
+function ownHttpStatus(err: unknown): number | undefined {
   const response = prop(err, 'response');
   for (const v of [prop(err, 'status'), prop(err, 'statusCode'), prop(response, 'status')]) {
     if (typeof v === 'number' && Number.isInteger(v) && v >= 100 && v <= 599) return v;
   }
   return undefined;
+}
+
+/**
+ * The HTTP status of an error, or of the error it wraps: the AI SDK's
+ * `RetryError` keeps the last `APICallError` (with `statusCode`) in
+ * `lastError`; other libraries use `cause`. One level deep, never a loop.
+ */
+function httpStatusOf(err: unknown): number | undefined {
+  return (
+    ownHttpStatus(err) ?? ownHttpStatus(prop(err, 'lastError')) ?? ownHttpStatus(prop(err, 'cause'))
+  );
 }
 
 function codeOf(err: unknown, name: string, status: number | undefined): C.FailureCode {
@@ -120,4 +131,36 @@ export function classifyError(
   };
   if (typeof err === 'object' && err !== null) classified.set(err, result);
   return result;
+}
+
+/** What an error span of another instrumentation tells: exception types and messages. */
+export interface ForeignErrorFacts {
+  /** `exception.type` of the span's exception events, `error.type`. */
+  readonly types: readonly string[];
+  /** `exception.message` of its exception events and its status message: read, never kept. */
+  readonly messages: readonly string[];
+}
+
+const RATE_LIMIT_TEXT =
+  /\b429\b|rate[ _-]?limit|too many requests|too_many_requests|quota|throttl/i;
+/** Longest message read; the signal is near the start, and regexes stay cheap. */
+const MAX_MESSAGE_READ = 2048;
+
+/**
+ * A failure code for an error span another instrumentation wrote, when its
+ * exception messages carry a signal the views cannot see: a 429 or rate
+ * limit that the AI SDK reports only as `AI_APICallError` / `AI_RetryError`
+ * with the provider's message. The messages are read here and dropped by
+ * the allowlist; only the code is kept. `undefined` when nothing is certain:
+ * the views then classify from `error.type` and the HTTP status.
+ *
+ * @example
+ * classifyForeignError({ types: ['AI_APICallError'], messages: ['Rate limit reached'] }) // 'rate_limited'
+ */
+export function classifyForeignError(facts: ForeignErrorFacts): C.FailureCode | undefined {
+  for (const type of facts.types)
+    if (/ratelimit|rate_limit|toomanyrequests/i.test(type)) return 'rate_limited';
+  for (const message of facts.messages)
+    if (RATE_LIMIT_TEXT.test(message.slice(0, MAX_MESSAGE_READ))) return 'rate_limited';
+  return undefined;
 }

@@ -2,11 +2,13 @@
  * A span processor that wraps another and hands it a filtered copy of every
  * finished span: only what the privacy policy allows leaves the process.
  */
-import { diag, type Context } from '@opentelemetry/api';
+import { diag, trace, type Attributes, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { ParentSpanInfo } from './context-attributes.js';
 import { DropCounter } from './drop-counter.js';
 import { filterSpan, skeletonSpan, type FilterCaches } from './filter-span.js';
 import { createPrivacyPolicy, type PrivacyPolicy, type PrivacyPolicyOptions } from './policy.js';
+import { publishableDrops } from './publishable-drops.js';
 
 /** Options of {@link AllowlistSpanProcessor}. */
 export interface AllowlistSpanProcessorOptions {
@@ -24,6 +26,14 @@ export interface AllowlistStats {
   readonly dropped: number;
   /** Items dropped, by attribute key (or `(span_name)`, `(status_message)`…). */
   readonly droppedByKey: Readonly<Record<string, number>>;
+  /**
+   * The same drops, safe to publish (on `/metrics`): keys the policy, the
+   * alias map or the forbidden list names (`gen_ai.prompt.*` for a
+   * forbidden prefix, `agenttrace.meta.*` for metadata) keep their name;
+   * every other key is summed under `(other)`, so a key cannot carry data
+   * out. Always set by `AllowlistSpanProcessor`.
+   */
+  readonly droppedByKnownKey?: Readonly<Record<string, number>>;
 }
 
 function isPolicy(p: PrivacyPolicy | PrivacyPolicyOptions): p is PrivacyPolicy {
@@ -45,6 +55,8 @@ export class AllowlistSpanProcessor implements SpanProcessor {
   private readonly policy: PrivacyPolicy;
   private readonly counter = new DropCounter();
   private readonly caches: FilterCaches = { resources: new WeakMap(), scopes: new WeakMap() };
+  /** The live parent of each started span whose parent is a local SDK span. */
+  private readonly parents = new WeakMap<object, ParentSpanInfo>();
   private spans = 0;
   private failedClosed = 0;
   private isShutdown = false;
@@ -57,9 +69,28 @@ export class AllowlistSpanProcessor implements SpanProcessor {
     this.policy = isPolicy(p) ? p : createPrivacyPolicy(p);
   }
 
-  /** Passes the live span to the delegate untouched: nothing is exported at start. */
+  /**
+   * Passes the live span to the delegate untouched: nothing is exported at
+   * start. Remembers the span's parent when it is a live local span, so a
+   * model span nested in another model span can be marked at its end.
+   */
   onStart(span: Span, parentContext: Context): void {
-    if (!this.isShutdown) this.delegate.onStart(span, parentContext);
+    if (this.isShutdown) return;
+    try {
+      const parent = trace.getSpan(parentContext);
+      const attributes = (parent as { attributes?: unknown } | undefined)?.attributes;
+      const spanId = span.parentSpanContext?.spanId;
+      if (
+        parent !== undefined &&
+        typeof attributes === 'object' &&
+        attributes !== null &&
+        spanId === parent.spanContext().spanId
+      )
+        this.parents.set(span, { spanId, attributes: attributes as Attributes });
+    } catch {
+      // the mark is an optimisation of the views: without it the span is filtered the same
+    }
+    this.delegate.onStart(span, parentContext);
   }
 
   /** Hands the delegate a filtered copy of `span`. */
@@ -67,7 +98,9 @@ export class AllowlistSpanProcessor implements SpanProcessor {
     if (this.isShutdown) return;
     let filtered: ReadableSpan;
     try {
-      filtered = filterSpan(span, this.policy, this.counter, this.caches);
+      const parent = this.parents.get(span);
+      if (parent !== undefined) this.parents.delete(span);
+      filtered = filterSpan(span, this.policy, this.counter, this.caches, parent);
     } catch (err) {
       this.failedClosed++;
       diag.error(
@@ -103,6 +136,7 @@ export class AllowlistSpanProcessor implements SpanProcessor {
       failedClosed: this.failedClosed,
       dropped: this.counter.total,
       droppedByKey: this.counter.snapshot(),
+      droppedByKnownKey: publishableDrops(this.counter.snapshot(), this.policy),
     };
   }
 }

@@ -10,10 +10,17 @@ import { resourceFromAttributes, type Resource } from '@opentelemetry/resources'
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import * as C from '../conventions.js';
 import { ALIASES } from './aliases.js';
+import { contextAttributes, type ParentSpanInfo } from './context-attributes.js';
 import type { DropCounter } from './drop-counter.js';
+import { isSafeMetadataAttribute } from './metadata-key.js';
+import { looksSensitiveNumber } from './numbers.js';
 import type { PrivacyPolicy } from './policy.js';
 import type { Check } from './rules.js';
+import { isSafeName } from './safe-name.js';
 import { isSafeLabel, LABEL_PATTERN } from './sensitive.js';
+import { dbSpanName, httpSpanName, isSafeSpanName } from './span-name.js';
+
+export { isSafeName, NAME_VERBS } from './safe-name.js';
 
 /** Key under which a dropped span name, event name or status message is counted. */
 export const DROPPED_SPAN_NAME = '(span_name)';
@@ -23,43 +30,21 @@ export const DROPPED_SCOPE = '(scope)';
 export const DROPPED_TRACE_STATE = '(trace_state)';
 
 const SCHEMA_URL_PATTERN = /^https:\/\/opentelemetry\.io\/schemas\/\d+\.\d+\.\d+$/;
-/** First words a two-word name may start with: operations, step types, HTTP methods. */
-export const NAME_VERBS: ReadonlySet<string> = new Set([
-  ...C.OPERATION_NAMES,
-  ...C.STEP_TYPES,
-  C.SPAN_NAME_FEEDBACK,
-  'GET',
-  'HEAD',
-  'POST',
-  'PUT',
-  'DELETE',
-  'PATCH',
-  'OPTIONS',
-]);
-
 /**
- * True for a span or event name that is one safe label (`ai.generateText`),
- * or a known verb and one safe label (`chat gpt-4o`, `POST /v1/chat/completions`).
- * Any other words could be a person's name or a sentence.
+ * The name of a span whose own name did not pass: from what survived
+ * filtering (`execute_tool lookup`), else the HTTP method and a safe route
+ * or path, else the database operation and a safe collection, else
+ * `redacted`.
  */
-export function isSafeName(name: string): boolean {
-  if (acceptedNames.has(name)) return true;
-  if (name.length === 0 || name.length > 128) return false;
-  const space = name.indexOf(' ');
-  const safe =
-    space === -1
-      ? isSafeLabel(name, LABEL_PATTERN)
-      : NAME_VERBS.has(name.slice(0, space)) && isSafeLabel(name.slice(space + 1), LABEL_PATTERN);
-  if (safe) {
-    if (acceptedNames.size >= ACCEPTED_NAMES_MAX) acceptedNames.clear();
-    acceptedNames.add(name);
-  }
-  return safe;
+function replacementName(span: ReadableSpan, attributes: Attributes): string {
+  const derived = deriveSpanName(attributes);
+  if (derived !== C.SPAN_NAME_REDACTED) return derived;
+  return (
+    httpSpanName(span.name, span.attributes) ??
+    dbSpanName(span.name, span.attributes) ??
+    C.SPAN_NAME_REDACTED
+  );
 }
-
-/** Names accepted before: span names repeat, and checking one costs a few regexes. */
-const acceptedNames = new Set<string>();
-const ACCEPTED_NAMES_MAX = 4096;
 
 /** A name derived from what survived filtering, for spans whose own name did not. */
 export function deriveSpanName(attributes: Attributes): string {
@@ -73,10 +58,16 @@ export function deriveSpanName(attributes: Attributes): string {
   return typeof subject === 'string' ? `${op} ${subject}` : op;
 }
 
+/**
+ * Undeclared metadata: a boolean, or a number of at most eight significant
+ * digits, under a key that is itself safe (the processor checks the key as
+ * `setMetadata` does, so a span written by other means cannot name a key
+ * after an e-mail address or a phone number).
+ */
 function acceptsUndeclaredMetadata(key: string, value: AttributeValue | undefined): boolean {
   return (
-    key.startsWith(C.METADATA_PREFIX) &&
-    (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value)))
+    (typeof value === 'boolean' || (typeof value === 'number' && !looksSensitiveNumber(value))) &&
+    isSafeMetadataAttribute(key)
   );
 }
 
@@ -189,22 +180,26 @@ function filterStatus(status: SpanStatus, counter: DropCounter): SpanStatus {
 }
 
 /**
- * Returns a filtered copy of `span`. Throws only on a bug; the caller fails
- * closed on any throw.
+ * Returns a filtered copy of `span`. `liveParent` is its live parent, when the
+ * processor saw the span start (for the duplicate-model-call mark). Throws
+ * only on a bug; the caller fails closed on any throw.
  */
 export function filterSpan(
   span: ReadableSpan,
   policy: PrivacyPolicy,
   counter: DropCounter,
   caches: FilterCaches,
+  liveParent?: ParentSpanInfo,
 ): ReadableSpan {
   // every drop below goes through `counter`; its total tells this span's count
   const droppedBefore = counter.total;
   let attributes = filterAttributes(span.attributes, policy.checks.span, counter, true);
+  const derived = contextAttributes(span, attributes, policy.checks.span, liveParent);
+  if (Object.keys(derived).length > 0) attributes = { ...attributes, ...derived };
 
   let name = span.name;
-  if (!isSafeName(name)) {
-    name = deriveSpanName(attributes);
+  if (!isSafeSpanName(name)) {
+    name = replacementName(span, attributes);
     counter.add(DROPPED_SPAN_NAME);
   }
 

@@ -4,6 +4,8 @@
  * The default policy keeps names, labels, counts and timings; never text.
  */
 import * as C from '../conventions.js';
+import { isSafeMetadataKey, METADATA_KEY_PATTERN } from './metadata-key.js';
+import { MAX_COUNT } from './numbers.js';
 import { assertValidRule, compileRule, rule, type AttributeRule, type Check } from './rules.js';
 
 /** Keys that carry free text or stack traces: no policy can allow them. */
@@ -50,7 +52,8 @@ export interface PrivacyPolicyOptions {
   resourceAttributes?: Readonly<Record<string, AttributeRule>>;
   /**
    * Rules for string metadata set with `setMetadata`, by metadata key (without
-   * the `agenttrace.meta.` prefix). Numbers and booleans need no rule.
+   * the `agenttrace.meta.` prefix; snake_case). Numbers (up to eight
+   * significant digits) and booleans need no rule.
    * @default {}
    */
   metadata?: Readonly<Record<string, AttributeRule>>;
@@ -70,7 +73,9 @@ export interface PrivacyPolicy {
 }
 
 const label = rule.label();
-const count = rule.integer();
+const model = rule.model();
+/** Token and chunk counts: realistic for one span, and never nine digits. */
+const count = rule.integer(0, MAX_COUNT);
 const id = rule.id();
 
 const DEFAULT_SPAN_ATTRIBUTES: Record<string, AttributeRule> = {
@@ -79,13 +84,15 @@ const DEFAULT_SPAN_ATTRIBUTES: Record<string, AttributeRule> = {
   [C.ATTR_GEN_AI_AGENT_VERSION]: label,
   [C.ATTR_GEN_AI_AGENT_ID]: label,
   [C.ATTR_GEN_AI_PROVIDER_NAME]: label,
-  [C.ATTR_GEN_AI_REQUEST_MODEL]: label,
-  [C.ATTR_GEN_AI_RESPONSE_MODEL]: label,
+  [C.ATTR_GEN_AI_REQUEST_MODEL]: model,
+  [C.ATTR_GEN_AI_RESPONSE_MODEL]: model,
   [C.ATTR_GEN_AI_REQUEST_STREAM]: rule.boolean(),
-  [C.ATTR_GEN_AI_REQUEST_TEMPERATURE]: rule.number(0, 10),
-  [C.ATTR_GEN_AI_REQUEST_MAX_TOKENS]: count,
+  // tight bounds: float noise (0.699999988079071) is kept
+  [C.ATTR_GEN_AI_REQUEST_TEMPERATURE]: rule.number(0, 10, { maxDigits: 17 }),
+  [C.ATTR_GEN_AI_REQUEST_MAX_TOKENS]: rule.integer(0, 10_000_000),
   [C.ATTR_GEN_AI_RESPONSE_FINISH_REASONS]: rule.array(label),
-  [C.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK]: rule.number(0),
+  // seconds, from timers with many digits; a day at most
+  [C.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK]: rule.number(0, 86_400, { maxDigits: 17 }),
   [C.ATTR_GEN_AI_TOOL_NAME]: label,
   [C.ATTR_GEN_AI_TOOL_TYPE]: rule.enum(['function', 'extension', 'datastore']),
   [C.ATTR_GEN_AI_DATA_SOURCE_ID]: label,
@@ -95,7 +102,7 @@ const DEFAULT_SPAN_ATTRIBUTES: Record<string, AttributeRule> = {
   [C.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]: count,
   [C.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS]: count,
   [C.ATTR_GEN_AI_EVALUATION_NAME]: label,
-  [C.ATTR_GEN_AI_EVALUATION_SCORE_VALUE]: rule.number(),
+  [C.ATTR_GEN_AI_EVALUATION_SCORE_VALUE]: rule.number(-1_000_000, 1_000_000),
   [C.ATTR_GEN_AI_EVALUATION_SCORE_LABEL]: label,
   [C.ATTR_ERROR_TYPE]: label,
   [C.ATTR_HTTP_RESPONSE_STATUS_CODE]: rule.integer(100, 599),
@@ -121,10 +128,11 @@ const DEFAULT_SPAN_ATTRIBUTES: Record<string, AttributeRule> = {
   [C.ATTR_RUN_ORIGIN]: rule.enum(C.RUN_ORIGINS),
   [C.ATTR_STEP_TYPE]: rule.enum(C.STEP_TYPES),
   [C.ATTR_STEP_NAME]: label,
-  [C.ATTR_STEP_SEQ]: rule.integer(1),
+  [C.ATTR_STEP_SEQ]: rule.integer(1, 10_000_000),
   [C.ATTR_STEP_ATTEMPT]: rule.integer(1, 1000),
   [C.ATTR_STEP_MAX_ATTEMPTS]: rule.integer(1, 1000),
-  [C.ATTR_STEP_RETRY_DELAY_MS]: count,
+  [C.ATTR_STEP_RETRY_DELAY_MS]: rule.integer(0, 86_400_000),
+  [C.ATTR_STEP_DUPLICATE_OF]: id,
   [C.ATTR_STREAM_CHUNKS]: count,
   [C.ATTR_FAILURE_TYPE]: rule.enum(C.FAILURE_TYPES),
   [C.ATTR_FAILURE_CODE]: rule.label({ maxLength: 64 }),
@@ -132,7 +140,7 @@ const DEFAULT_SPAN_ATTRIBUTES: Record<string, AttributeRule> = {
   [C.ATTR_VARIANT]: rule.label({ maxLength: 64 }),
   [C.ATTR_PROMPT_TEMPLATE]: label,
   [C.ATTR_PROMPT_VERSION]: rule.label({ maxLength: 64 }),
-  [C.ATTR_PRIVACY_DROPPED]: count,
+  [C.ATTR_PRIVACY_DROPPED]: rule.integer(0, 1_000_000),
 };
 
 const DEFAULT_EVENT_ATTRIBUTES: Record<string, AttributeRule> = {
@@ -175,6 +183,13 @@ function mapOf(
     if (isForbiddenKey(key))
       throw new TypeError(
         `${what}["${key}"] carries content and can never be allowed (got a ${r.kind} rule)`,
+      );
+    if (
+      key.startsWith(C.METADATA_PREFIX) &&
+      !isSafeMetadataKey(key.slice(C.METADATA_PREFIX.length))
+    )
+      throw new TypeError(
+        `${what}["${key}"]: a metadata key must match ${METADATA_KEY_PATTERN.source} and not look like personal data (got ${JSON.stringify(key.slice(C.METADATA_PREFIX.length))})`,
       );
     assertValidRule(key, r);
     out.set(key, r);

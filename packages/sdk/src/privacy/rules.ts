@@ -3,6 +3,9 @@
  * value survives only if its rule accepts it. There is deliberately no rule
  * that accepts any string.
  */
+import { hexLooksLikeText } from './encoded-text.js';
+import { isSafeModelName } from './model-name.js';
+import { DEFAULT_MAX_DIGITS, looksSensitiveNumber, MAX_COUNT } from './numbers.js';
 import { isSafeLabel, LABEL_PATTERN } from './sensitive.js';
 
 /** One of a fixed set of strings. */
@@ -17,23 +20,35 @@ export interface LabelRule {
   readonly pattern?: RegExp;
   /** @default 128 */
   readonly maxLength?: number;
+  /**
+   * Model names: a dated snapshot suffix (`-20250929`, `-2025-04-14`,
+   * `@20241022`) is not taken for a phone number. Every other detector
+   * still applies. @default false
+   */
+  readonly dates?: boolean;
 }
-/** A random identifier: a UUID or 16/32 hex digits. */
+/** A random identifier: a UUID or 16/32 hex digits that do not decode to text. */
 export interface IdRule {
   readonly kind: 'id';
 }
-/** A finite number within bounds. */
+/** A finite number within bounds, whose integer part has at most eight digits. */
 export interface NumberRule {
   readonly kind: 'number';
   readonly min?: number;
   readonly max?: number;
+  /**
+   * Most significant digits a value may have: more could be a phone number
+   * written as a fraction. Raise it (up to 17) only for keys with tight
+   * bounds, such as a temperature. @default 8
+   */
+  readonly maxDigits?: number;
 }
-/** A safe integer within bounds. */
+/** A safe integer within bounds; never nine or more digits (a phone, card or id number). */
 export interface IntegerRule {
   readonly kind: 'integer';
   /** @default 0 */
   readonly min?: number;
-  /** @default Number.MAX_SAFE_INTEGER */
+  /** @default 99_999_999 (eight digits) */
   readonly max?: number;
 }
 /** `true` or `false`. */
@@ -52,7 +67,7 @@ export interface ArrayRule {
 export type AttributeRule =
   EnumRule | LabelRule | IdRule | NumberRule | IntegerRule | BooleanRule | ArrayRule;
 
-/** A run id: a UUID or 16/32 hex digits. */
+/** A run id: a UUID or 16/32 hex digits (the rule also refuses hex that decodes to text). */
 export const ID_PATTERN =
   /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16}|[0-9a-f]{32})$/i;
 
@@ -63,9 +78,20 @@ export const rule = {
     kind: 'label',
     ...options,
   }),
+  /** A model name: a label that may end in a dated snapshot (`claude-sonnet-4-5-20250929`). */
+  model: (options: { maxLength?: number } = {}): LabelRule => ({
+    kind: 'label',
+    ...options,
+    dates: true,
+  }),
   id: (): IdRule => ({ kind: 'id' }),
-  number: (min?: number, max?: number): NumberRule => ({ kind: 'number', min, max }),
-  integer: (min = 0, max = Number.MAX_SAFE_INTEGER): IntegerRule => ({
+  number: (min?: number, max?: number, options: { maxDigits?: number } = {}): NumberRule => ({
+    kind: 'number',
+    min,
+    max,
+    ...options,
+  }),
+  integer: (min = 0, max = MAX_COUNT): IntegerRule => ({
     kind: 'integer',
     min,
     max,
@@ -105,14 +131,22 @@ export function assertValidRule(key: string, r: AttributeRule): void {
         !(Number.isInteger(r.maxLength) && r.maxLength > 0 && r.maxLength <= 256)
       )
         fail('maxLength must be an integer in 1..256', r.maxLength);
+      if (r.dates !== undefined && typeof r.dates !== 'boolean')
+        fail('dates must be a boolean', r.dates);
       return;
     case 'array':
       if (r.maxItems !== undefined && !(Number.isInteger(r.maxItems) && r.maxItems > 0))
         fail('maxItems must be a positive integer', r.maxItems);
       assertValidRule(key, r.items);
       return;
-    case 'id':
     case 'number':
+      if (
+        r.maxDigits !== undefined &&
+        !(Number.isInteger(r.maxDigits) && r.maxDigits >= 1 && r.maxDigits <= 17)
+      )
+        fail('maxDigits must be an integer in 1..17', r.maxDigits);
+      return;
+    case 'id':
     case 'integer':
     case 'boolean':
       return;
@@ -143,11 +177,12 @@ export function compileRule(r: AttributeRule): Check {
     case 'label': {
       const pattern = r.pattern ?? LABEL_PATTERN;
       const maxLength = r.maxLength ?? 128;
+      const safe = r.dates === true ? isSafeModelName : isSafeLabel;
       const accepted = new Set<string>();
       return (v) => {
         if (typeof v !== 'string') return false;
         if (accepted.has(v)) return true;
-        if (!isSafeLabel(v, pattern, maxLength)) return false;
+        if (!safe(v, pattern, maxLength)) return false;
         if (accepted.size >= ACCEPTED_LABELS_MAX) accepted.clear();
         accepted.add(v);
         return true;
@@ -159,6 +194,7 @@ export function compileRule(r: AttributeRule): Check {
       return (v) => {
         if (v === last) return true;
         if (typeof v !== 'string' || !ID_PATTERN.test(v)) return false;
+        if (hexLooksLikeText(v.replace(/-/g, ''))) return false;
         last = v;
         return true;
       };
@@ -166,12 +202,23 @@ export function compileRule(r: AttributeRule): Check {
     case 'number': {
       const min = r.min ?? -Infinity;
       const max = r.max ?? Infinity;
-      return (v) => typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;
+      const maxDigits = r.maxDigits ?? DEFAULT_MAX_DIGITS;
+      return (v) =>
+        typeof v === 'number' &&
+        Number.isFinite(v) &&
+        v >= min &&
+        v <= max &&
+        !looksSensitiveNumber(v, maxDigits);
     }
     case 'integer': {
       const min = r.min ?? 0;
-      const max = r.max ?? Number.MAX_SAFE_INTEGER;
-      return (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
+      const max = r.max ?? MAX_COUNT;
+      return (v) =>
+        typeof v === 'number' &&
+        Number.isSafeInteger(v) &&
+        v >= min &&
+        v <= max &&
+        !looksSensitiveNumber(v, 17);
     }
     case 'boolean':
       return (v) => typeof v === 'boolean';

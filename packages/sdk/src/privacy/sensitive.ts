@@ -4,6 +4,7 @@
  * these: the pattern says what a label may look like, this says what it must
  * never be. False positives only cost a label; false negatives would leak.
  */
+import { looksLikeEncodedText } from './encoded-text.js';
 
 /** The strict shape of a label: no spaces, no quotes, short. */
 export const LABEL_PATTERN = /^[A-Za-z0-9_@][A-Za-z0-9_.:/@-]{0,127}$/;
@@ -40,7 +41,8 @@ export const SENSITIVE_PATTERNS: readonly RegExp[] = [
 
 /**
  * True when the value looks like personal data or a secret and must be
- * dropped whatever the policy pattern says.
+ * dropped whatever the policy pattern says: one of {@link SENSITIVE_PATTERNS}
+ * matches, or it holds text encoded in hex or base64.
  *
  * @example
  * looksSensitive('jane@example.com') // true
@@ -50,7 +52,7 @@ export function looksSensitive(value: string): boolean {
   for (const pattern of SENSITIVE_PATTERNS) {
     if (pattern.test(value)) return true;
   }
-  return false;
+  return looksLikeEncodedText(value);
 }
 
 /**

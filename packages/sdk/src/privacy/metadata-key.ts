@@ -1,0 +1,32 @@
+/**
+ * Metadata keys (`agenttrace.meta.<key>`) checked where spans are filtered,
+ * not only in `setMetadata`: a span from any instrumentation, or one that
+ * bypassed the SDK's API, can name a key itself after an e-mail address or
+ * a phone number.
+ */
+import { METADATA_PREFIX } from '../conventions.js';
+import { looksSensitive } from './sensitive.js';
+
+/** The shape `setMetadata` accepts: snake_case, up to 64 characters. */
+export const METADATA_KEY_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
+
+/**
+ * True for a metadata key (without the prefix) that may be stored: snake_case
+ * as `setMetadata` requires, and not personal data or a secret by the
+ * detectors (digit runs, long mixed runs, encoded text).
+ *
+ * @example
+ * isSafeMetadataKey('result_count') // true
+ * isSafeMetadataKey('user_4155550199') // false
+ */
+export function isSafeMetadataKey(key: string): boolean {
+  return METADATA_KEY_PATTERN.test(key) && !looksSensitive(key);
+}
+
+/** True for an attribute key `agenttrace.meta.<key>` whose key part is safe. */
+export function isSafeMetadataAttribute(attribute: string): boolean {
+  return (
+    attribute.startsWith(METADATA_PREFIX) &&
+    isSafeMetadataKey(attribute.slice(METADATA_PREFIX.length))
+  );
+}
