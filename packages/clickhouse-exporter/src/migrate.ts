@@ -1,7 +1,10 @@
 /**
  * Migration runner: applies the versioned SQL files in `src/schema/` in order
  * and records each in `agenttrace_migrations`, so running it again changes
- * nothing and an edited, already-applied file is refused.
+ * nothing and an edited, already-applied file is refused. Before changing
+ * anything it reads which spans table is there (`migrate-variant.ts`) and
+ * stops on one the views cannot read; statements run resumably
+ * (`migrate-steps.ts`).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -9,8 +12,20 @@ import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
 import { MigrationError } from './migration-error.js';
-import { quoteIdent, renderTemplate, splitStatements } from './schema-template.js';
+import { createStepsTable, runSteps } from './migrate-steps.js';
+import type { StepRunner } from './migrate-steps.js';
+import { convertTraceIdTs } from './migrate-trace-id-ts.js';
+import { inspectStore } from './migrate-variant.js';
+import type { TracesTableVariant } from './migrate-variant.js';
+import {
+  TEXT_INDEX_HINT_SETTING,
+  quoteIdent,
+  renderTemplate,
+  splitStatements,
+} from './schema-template.js';
 import type { TemplateContext } from './schema-template.js';
+
+export type { TracesTableVariant } from './migrate-variant.js';
 
 /** Options of {@link migrate}. */
 export interface MigrateOptions {
@@ -36,6 +51,10 @@ export interface PlannedMigration {
 /** What {@link migrate} did. */
 export interface MigrateResult {
   readonly database: string;
+  /** The spans table found before this run (`none`: created). */
+  readonly tracesTableFound: TracesTableVariant;
+  /** Whether an earlier agenttrace's MergeTree trace-id lookup was converted to AggregatingMergeTree. */
+  readonly convertedTraceIdTs: boolean;
   /** Migrations applied by this call, in order. */
   readonly applied: readonly { version: number; name: string }[];
   /** How many were already applied and skipped. */
@@ -55,6 +74,16 @@ export const VIEW_NAMES = [
 
 /** Name of the bookkeeping table. */
 export const MIGRATIONS_TABLE = 'agenttrace_migrations';
+
+/**
+ * Checksums an applied migration may have besides its file's current one:
+ * versions of a file that were corrected in place because what they created
+ * is converted by the runner itself. 2: the trace-id lookup was a MergeTree
+ * (converted by `convertTraceIdTs`).
+ */
+const SUPERSEDED_CHECKSUMS: Readonly<Record<number, readonly string[]>> = {
+  2: ['8410860ffd257eaa2ee52748cff948fc033b8f447e7f342ac97e33c2192b1b8c'],
+};
 
 const SCHEMA_DIR = fileURLToPath(new URL('./schema/', import.meta.url));
 const FRAGMENT_NAME = /^[a-z0-9_]+$/;
@@ -108,15 +137,27 @@ export function resolveMigrateOptions(options: MigrateOptions = {}): TemplateCon
     throw new MigrationError('INVALID_OPTIONS', message);
   }
   const { database, cluster, tracesTable, ttlDays } = parsed.data;
-  return { database, cluster, tracesTable, ttlDays, fragment: readFragment };
+  return {
+    database,
+    cluster,
+    tracesTable,
+    ttlDays,
+    fragment: readFragment,
+    viewSettings: [`${TEXT_INDEX_HINT_SETTING} = 0`],
+  };
 }
 
 /**
  * Reads and renders every migration for the given options without touching a
- * server, e.g. to review the ON CLUSTER SQL before running it.
+ * server, e.g. to review the ON CLUSTER SQL before running it. Rendered for a
+ * current server (views carry the text-index planner setting); `migrate`
+ * leaves it out on a server that does not have it.
  */
 export function planMigrations(options: MigrateOptions = {}): PlannedMigration[] {
-  const ctx = resolveMigrateOptions(options);
+  return plan(resolveMigrateOptions(options));
+}
+
+function plan(ctx: TemplateContext): PlannedMigration[] {
   return readdirSync(SCHEMA_DIR)
     .flatMap((file) => {
       const match = FILE_NAME.exec(file);
@@ -146,8 +187,21 @@ export async function migrate(
   client: ClickHouseClient,
   options: MigrateOptions = {},
 ): Promise<MigrateResult> {
-  const ctx = resolveMigrateOptions(options);
-  const plan = planMigrations(options);
+  const resolved = resolveMigrateOptions(options);
+  const local = (name: string) => (resolved.cluster === undefined ? name : `${name}_local`);
+  const lookup = local(`${resolved.tracesTable}_trace_id_ts`);
+  // Read-only: throws UNSUPPORTED_TRACES_TABLE before anything is created.
+  const found = await inspectStore(
+    client,
+    resolved.database,
+    local(resolved.tracesTable),
+    lookup,
+    resolved.cluster,
+  );
+  const ctx: TemplateContext = found.hasTextIndexHintSetting
+    ? resolved
+    : { ...resolved, viewSettings: [] };
+  const migrations = plan(ctx);
   const db = quoteIdent(ctx.database);
   const onCluster = ctx.cluster === undefined ? '' : ` ON CLUSTER ${quoteIdent(ctx.cluster)}`;
   const engine =
@@ -155,6 +209,7 @@ export async function migrate(
       ? 'MergeTree'
       : `ReplicatedMergeTree('/clickhouse/tables/{shard}/${ctx.database}/${MIGRATIONS_TABLE}', '{replica}')`;
   const table = `${db}.${quoteIdent(MIGRATIONS_TABLE)}`;
+  const runner: StepRunner = { client, database: ctx.database, cluster: ctx.cluster };
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}${onCluster}` });
   await client.command({
     query:
@@ -162,6 +217,7 @@ export async function migrate(
       `checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) ` +
       `ENGINE = ${engine} ORDER BY version`,
   });
+  await createStepsTable(runner);
   const done = await (
     await client.query({
       query: `SELECT version, name, checksum FROM ${table}`,
@@ -171,10 +227,11 @@ export async function migrate(
   const byVersion = new Map(done.map((row) => [Number(row.version), row]));
 
   const applied: { version: number; name: string }[] = [];
-  for (const migration of plan) {
+  for (const migration of migrations) {
     const previous = byVersion.get(migration.version);
     if (previous !== undefined) {
-      if (previous.checksum !== migration.checksum) {
+      const accepted = [migration.checksum, ...(SUPERSEDED_CHECKSUMS[migration.version] ?? [])];
+      if (!accepted.includes(previous.checksum)) {
         throw new MigrationError(
           'CHECKSUM_MISMATCH',
           `migration ${migration.version} (${migration.name}) was applied with checksum ` +
@@ -184,18 +241,7 @@ export async function migrate(
       }
       continue;
     }
-    for (const query of migration.statements) {
-      try {
-        await client.command({ query });
-      } catch (cause) {
-        const reason = cause instanceof Error ? cause.message : String(cause);
-        throw new MigrationError(
-          'MIGRATION_FAILED',
-          `migration ${migration.version} (${migration.name}) failed: ${reason}`,
-          { cause },
-        );
-      }
-    }
+    await runSteps(runner, migration);
     await client.insert({
       table,
       values: [{ version: migration.version, name: migration.name, checksum: migration.checksum }],
@@ -203,5 +249,17 @@ export async function migrate(
     });
     applied.push({ version: migration.version, name: migration.name });
   }
-  return { database: ctx.database, applied, skipped: plan.length - applied.length };
+  const convertedTraceIdTs = await convertTraceIdTs(
+    runner,
+    lookup,
+    found.traceIdTsAggregateColumns ? found.traceIdTsEngine : undefined,
+    ctx.ttlDays,
+  );
+  return {
+    database: ctx.database,
+    tracesTableFound: found.tracesTable,
+    convertedTraceIdTs,
+    applied,
+    skipped: migrations.length - applied.length,
+  };
 }

@@ -14,6 +14,8 @@
  * | `{{distributed NAME KEY}}`     | nothing                      | `CREATE TABLE … ENGINE = Distributed(c, db, NAME_local, KEY)` |
  * | `{{database}}`                 | `` `db` ``                   | same                                                   |
  * | `{{fragment NAME}}`            | text of `schema/fragments/NAME.sql` (an expression shared by several views) | same |
+ * | `{{global}}`                   | nothing                      | `GLOBAL` (before `IN`/`JOIN` over Distributed tables)  |
+ * | `{{view_settings}}`            | `SETTINGS …` of `viewSettings`, or nothing | same, plus `distributed_product_mode = 'global'` |
  *
  * A NAME beginning with `otel_traces` is rewritten to begin with the
  * configured traces table name, so `{{table otel_traces_trace_id_ts}}` follows
@@ -33,7 +35,19 @@ export interface TemplateContext {
   readonly ttlDays: number;
   /** Returns the text of `src/schema/fragments/NAME.sql` for `{{fragment NAME}}`. */
   readonly fragment: (name: string) => string;
+  /**
+   * `name = value` settings every query view carries (`{{view_settings}}`),
+   * e.g. the text-index planner workaround when the server knows it.
+   */
+  readonly viewSettings: readonly string[];
 }
+
+/**
+ * Setting whose planner optimisation fails (`NOT_FOUND_COLUMN_IN_BLOCK`) when
+ * the views read a spans table with `text` skip indexes (the contrib table on
+ * ClickHouse ≥ 26.2); the views turn it off where the server has it.
+ */
+export const TEXT_INDEX_HINT_SETTING = 'query_plan_text_index_add_hint';
 
 const TOKEN = /\{\{\s*(\w+)(?:\s+([^}]*?))?\s*\}\}/g;
 const DEFAULT_TRACES_TABLE = 'otel_traces';
@@ -89,6 +103,16 @@ function distributed(ctx: TemplateContext, arg: string): string {
   );
 }
 
+function viewSettings(ctx: TemplateContext): string {
+  // On a cluster every IN/JOIN over a Distributed table is made GLOBAL too, so
+  // one the SQL does not mark is still right across shards.
+  const all =
+    ctx.cluster === undefined
+      ? ctx.viewSettings
+      : [...ctx.viewSettings, "distributed_product_mode = 'global'"];
+  return all.length === 0 ? '' : `SETTINGS ${all.join(', ')}`;
+}
+
 /**
  * Renders one migration file's text. Unknown tokens throw, so a typo in a
  * migration fails the first test run rather than reaching a server.
@@ -120,6 +144,10 @@ export function renderTemplate(text: string, ctx: TemplateContext): string {
         return distributed(ctx, arg);
       case 'fragment':
         return renderTemplate(ctx.fragment(arg).trim(), ctx);
+      case 'global':
+        return ctx.cluster === undefined ? '' : 'GLOBAL';
+      case 'view_settings':
+        return viewSettings(ctx);
       default:
         throw new Error(`unknown template token {{${name}}} in migration`);
     }

@@ -1,10 +1,14 @@
 -- Trace id → time range lookup, as the collector contrib clickhouseexporter
--- creates it (traces_id_ts_lookup_table.sql, traces_id_ts_lookup_mv.sql).
+-- creates it (traces_id_ts_lookup_table.sql with traceIDTsTableEngineString(),
+-- an AggregatingMergeTree, so a trace's rows merge into one; and
+-- traces_id_ts_lookup_mv.sql). An earlier version of this file said
+-- MergeTree(): migrate accepts that checksum and converts such a table
+-- (SUPERSEDED_CHECKSUMS in migrate.ts).
 CREATE TABLE IF NOT EXISTS {{local otel_traces_trace_id_ts}} {{on_cluster}} (
     TraceId String CODEC(ZSTD(1)),
     Start SimpleAggregateFunction(min, DateTime) CODEC(ZSTD(1)),
     End SimpleAggregateFunction(max, DateTime) CODEC(ZSTD(1))
-) ENGINE = {{engine MergeTree()}}
+) ENGINE = {{engine AggregatingMergeTree()}}
 PARTITION BY toStartOfWeek(Start)
 ORDER BY (TraceId)
 {{ttl toDateTime(Start)}}
