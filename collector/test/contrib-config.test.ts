@@ -6,7 +6,13 @@ import { contribCollectorConfig } from '../src/contrib/contrib-config.js';
 import { NAME_RE2, SENSITIVE_NOT_IN_RE2, SENSITIVE_RE2 } from '../src/contrib/ottl-statements.js';
 
 interface Config {
-  processors: Record<string, { trace_statements?: { context: string; statements: string[] }[] }>;
+  processors: Record<
+    string,
+    {
+      error_mode?: string;
+      trace_statements?: { context: string; error_mode?: string; statements: string[] }[];
+    }
+  >;
   exporters: { clickhouse: Record<string, unknown> };
   service: { pipelines: { traces: { processors: string[]; exporters: string[] } } };
 }
@@ -93,5 +99,37 @@ describe('contribCollectorConfig', () => {
     ])
       expect([n, name.test(n)]).toEqual([n, isSafeName(n)]);
     expect(SENSITIVE_NOT_IN_RE2).toHaveLength(1);
+  });
+
+  it('skips a statement that errors instead of dropping the payload (error_mode: ignore, no group overrides it)', () => {
+    const transform = config.processors['transform/agenttrace_allowlist']!;
+    expect(transform.error_mode).toBe('ignore');
+    for (const group of transform.trace_statements!) expect(group.error_mode).toBeUndefined();
+  });
+
+  it('has no statement that can error on a value, so every check that drops a bad value runs', () => {
+    for (const context of ['resource', 'span', 'spanevent']) {
+      const list = statements(context);
+      // Len() errors on nil and non-strings: lengths are patterns instead.
+      expect(list.filter((s) => s.includes('Len('))).toEqual([]);
+      for (const [i, s] of list.entries()) {
+        // Double() is nil for what it cannot convert; arithmetic on it is guarded.
+        for (const [, arg] of s.matchAll(/(?<!Is)Double\((attributes\["[^"]+"\])\)/g))
+          expect([s, s.includes(`Double(${arg}) != nil`)]).toEqual([s, true]);
+        // A value check (pattern or bound) on a key comes after a statement
+        // that deleted the key's wrong-typed values with a type test.
+        const key = /^delete_key\(attributes, ("[^"]+")\) where (.*)$/.exec(s);
+        if (!key || !/IsMatch\(| < | > /.test(key[2] ?? '')) continue;
+        const guard = list
+          .slice(0, i)
+          .some(
+            (t) =>
+              t.startsWith(`delete_key(attributes, ${key[1]}) where `) &&
+              /and not Is(String|Int|Double|Bool)\(/.test(t) &&
+              !/IsMatch\(| < | > /.test(t),
+          );
+        expect([s, guard]).toEqual([s, true]);
+      }
+    }
   });
 });

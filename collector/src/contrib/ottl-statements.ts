@@ -52,54 +52,56 @@ function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Statements deleting `key` when its value breaks `r`. Arrays cannot be checked item by item: they are deleted. */
+/**
+ * Statements deleting `key` when its value breaks `r`. Arrays cannot be
+ * checked item by item: they are deleted.
+ *
+ * The processor runs with `error_mode: ignore`, under which a statement that
+ * errors is skipped (and logged) while the rest of the payload goes on: a
+ * check that errored would let its value through. So no check can error:
+ * a first statement deletes a value of the wrong type using only type tests
+ * (`IsString`, `IsInt`, …, which never error); the next ones see a value of
+ * the right type or nil, and use only `IsMatch` (false on nil) and
+ * comparisons (false on nil or another type). Lengths are checked with a
+ * pattern, not `Len`, which errors on nil.
+ */
 function ruleStatements(key: string, r: AttributeRule): string[] {
   const a = attr(key);
-  const present = `${a} != nil`;
+  const del = (where: string) => `delete_key(attributes, ${q(key)}) where ${a} != nil and ${where}`;
+  const notString = del(`not IsString(${a})`);
   switch (r.kind) {
     case 'enum':
-      return [
-        `delete_key(attributes, ${q(key)}) where ${present} and not IsMatch(${a}, ${q(`^(?:${r.values.map(escape).join('|')})$`)})`,
-      ];
+      return [notString, del(`not IsMatch(${a}, ${q(`^(?:${r.values.map(escape).join('|')})$`)})`)];
     case 'label': {
       const pattern = r.pattern ? re2(r.pattern) : LABEL;
       const max = r.maxLength ?? 128;
+      if (pattern === undefined) return [`delete_key(attributes, ${q(key)}) where ${a} != nil`];
       return [
-        pattern === undefined
-          ? `delete_key(attributes, ${q(key)}) where ${present}`
-          : `delete_key(attributes, ${q(key)}) where ${present} and (not IsString(${a}) or not IsMatch(${a}, ${q(pattern)}) or Len(${a}) > ${max} or IsMatch(${a}, ${q(SENSITIVE_RE2)}))`,
+        notString,
+        del(
+          `(not IsMatch(${a}, ${q(pattern)}) or not IsMatch(${a}, ${q(`^(?s:.){0,${max}}$`)}) or IsMatch(${a}, ${q(SENSITIVE_RE2)}))`,
+        ),
       ];
     }
     case 'id':
-      return [
-        `delete_key(attributes, ${q(key)}) where ${present} and not IsMatch(${a}, ${q(ID_PATTERN.source)})`,
-      ];
+      return [notString, del(`not IsMatch(${a}, ${q(ID_PATTERN.source)})`)];
     case 'integer': {
-      const bounds = [`not IsInt(${a})`];
-      bounds.push(`${a} < ${r.min ?? 0}`);
+      const bounds = [`${a} < ${r.min ?? 0}`];
       if (r.max !== undefined && r.max < Number.MAX_SAFE_INTEGER) bounds.push(`${a} > ${r.max}`);
-      return [
-        `delete_key(attributes, ${q(key)}) where ${present} and not IsInt(${a})`,
-        `delete_key(attributes, ${q(key)}) where ${present} and (${bounds.slice(1).join(' or ')})`,
-      ];
+      return [del(`not IsInt(${a})`), del(`(${bounds.join(' or ')})`)];
     }
     case 'number': {
-      const checks = [
-        `delete_key(attributes, ${q(key)}) where ${present} and not IsDouble(${a}) and not IsInt(${a})`,
-      ];
+      const checks = [del(`not IsDouble(${a}) and not IsInt(${a})`)];
       const bounds: string[] = [];
       if (r.min !== undefined) bounds.push(`${a} < ${r.min}`);
       if (r.max !== undefined) bounds.push(`${a} > ${r.max}`);
-      if (bounds.length)
-        checks.push(
-          `delete_key(attributes, ${q(key)}) where ${present} and (${bounds.join(' or ')})`,
-        );
+      if (bounds.length) checks.push(del(`(${bounds.join(' or ')})`));
       return checks;
     }
     case 'boolean':
-      return [`delete_key(attributes, ${q(key)}) where ${present} and not IsBool(${a})`];
+      return [del(`not IsBool(${a})`)];
     case 'array':
-      return [`delete_key(attributes, ${q(key)}) where ${present}`];
+      return [`delete_key(attributes, ${q(key)}) where ${a} != nil`];
   }
 }
 
@@ -155,8 +157,11 @@ function aliasStatements(): string[] {
       out.push(`replace_pattern(${target}, "^([^.]+)\\\\..*$", "$$1")`);
       out.push(`replace_pattern(${target}, "-", "_")`);
     }
+    // Double() is nil for a value it cannot convert, and nil / 1000 is an error: guard it.
     if (source === 'ai.response.msToFirstChunk')
-      out.push(`set(${target}, Double(${attr(source)}) / 1000) where ${when}`);
+      out.push(
+        `set(${target}, Double(${attr(source)}) / 1000) where ${when} and Double(${attr(source)}) != nil`,
+      );
   }
   return out;
 }
