@@ -46,10 +46,11 @@ function stepsTable(r: StepRunner): string {
 /** Creates the progress table (idempotent). */
 export async function createStepsTable(r: StepRunner): Promise<void> {
   const onCluster = r.cluster === undefined ? '' : ` ON CLUSTER ${quoteIdent(r.cluster)}`;
+  // Per shard, as agenttrace_migrations: each shard's backfills are its own.
   const engine =
     r.cluster === undefined
       ? 'MergeTree'
-      : `ReplicatedMergeTree('/clickhouse/tables/all/${r.database}/${STEPS_TABLE}', '{replica}')`;
+      : `ReplicatedMergeTree('/clickhouse/tables/{shard}/${r.database}/${STEPS_TABLE}', '{replica}')`;
   await r.client.command({
     query:
       `CREATE TABLE IF NOT EXISTS ${stepsTable(r)}${onCluster} (version UInt32, checksum String, ` +
