@@ -2,7 +2,9 @@
  * Detection of text hidden in an encoding: hex or base64 that decodes to
  * readable characters. A label or id made of random bytes (a hash, a trace
  * id, a UUID) decodes to noise; one that decodes to words was written to
- * smuggle those words past the label and id rules.
+ * smuggle those words past the label and id rules. Decoded bytes are read
+ * as text units: an ASCII letter, digit, space or one of `.,@_+:/'-`, or a
+ * whole UTF-8 sequence (accented letters); anything else is noise.
  */
 
 /** Shortest hex run (characters) worth decoding: 8 bytes. */
@@ -11,65 +13,100 @@ const MIN_HEX_CHARS = 16;
 const MIN_BASE64_CHARS = 12;
 /** Longest value decoded: labels are at most 256 characters. */
 const MAX_DECODED_CHARS = 512;
+/** A run of this many text units (five of them letters) in decoded bytes is text. */
+const TEXT_RUN = 9;
+/** Letters a run must hold to count, so digit runs of a hash do not. */
+const TEXT_RUN_LETTERS = 5;
 
 const HEX_RUN = /[0-9A-Fa-f]{16,}/g;
 const BASE64_TOKEN = /[A-Za-z0-9+/_-]{12,}/g;
-const TEXT_CHAR = /[\p{L}\p{N}\p{P}\p{Zs}\p{S}]/u;
-const LETTER_OR_SPACE = /[\p{L}\s]/u;
-const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function isLetter(b: number): boolean {
+  return (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a);
+}
+function isTextByte(b: number): boolean {
+  return isLetter(b) || (b >= 0x30 && b <= 0x39) || " .,@_+:/'-".includes(String.fromCharCode(b));
+}
+
+/** Length of the valid UTF-8 multi-byte sequence at `i`, or 0. */
+function utf8Sequence(bytes: Uint8Array, i: number): number {
+  const b = bytes[i] ?? 0;
+  const n =
+    b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+  if (n === 0 || i + n > bytes.length) return 0;
+  for (let k = 1; k < n; k++) {
+    const c = bytes[i + k] ?? 0;
+    if (c < 0x80 || c > 0xbf) return 0;
+  }
+  return n;
+}
+
+/** Whether decoded bytes hold nine text units in a row with five letters. */
+function hasTextRun(bytes: Uint8Array): boolean {
+  let run = 0;
+  let letters = 0;
+  for (let i = 0; i < bytes.length;) {
+    const b = bytes[i] ?? 0;
+    const seq = b >= 0x80 ? utf8Sequence(bytes, i) : 0;
+    const width = seq > 0 ? seq : 1;
+    if (seq > 0 || isTextByte(b)) {
+      run++;
+      if (seq > 0 || isLetter(b)) letters++;
+      if (run >= TEXT_RUN && letters >= TEXT_RUN_LETTERS) return true;
+    } else {
+      run = 0;
+      letters = 0;
+    }
+    i += width;
+  }
+  return false;
+}
+
+/** Text bytes in a row that make an id text, whatever the rest holds. */
+const ID_TEXT_RUN = 10;
 
 /**
- * True when `bytes` read as UTF-8 text: valid UTF-8, at least 90 % letters,
- * digits, punctuation, symbols or spaces (no control characters), and at
- * least half letters or spaces. Random bytes almost never pass (measured on
- * 200,000 random 16-byte ids: none; 8-byte ids: under 0.1 %).
+ * True when an id's hex digits (16 or 32, dashes removed) decode to text:
+ * all but two of 16 bytes are ASCII text (all of 8), or ten text bytes
+ * stand in a row. Measured on 300,000 random UUIDs and
+ * 16-digit ids each, in `encoded-text.test.ts`.
  */
-export function bytesLookLikeText(bytes: Uint8Array): boolean {
-  if (bytes.length < 8) return false;
-  let text: string;
-  try {
-    text = decoder.decode(bytes);
-  } catch {
-    return false;
+export function hexIdLooksLikeText(hex: string): boolean {
+  if (hex.length < MIN_HEX_CHARS || hex.length % 2 !== 0) return false;
+  const bytes = Buffer.from(hex, 'hex');
+  let text = 0;
+  let run = 0;
+  for (const b of bytes) {
+    if (isTextByte(b)) {
+      text++;
+      if (++run >= ID_TEXT_RUN) return true;
+    } else run = 0;
   }
-  const chars = [...text];
-  let readable = 0;
-  let letters = 0;
-  for (const c of chars) {
-    if (TEXT_CHAR.test(c)) readable++;
-    if (LETTER_OR_SPACE.test(c)) letters++;
-  }
-  return readable >= chars.length * 0.9 && letters >= chars.length * 0.5;
+  return bytes.length - text <= (bytes.length > 8 ? 2 : 0);
 }
 
-/** True when `hex` (an even number of hex digits) decodes to text. */
-export function hexLooksLikeText(hex: string): boolean {
-  const even = hex.length % 2 === 0 ? hex : hex.slice(0, -1);
-  if (even.length < MIN_HEX_CHARS) return false;
-  return bytesLookLikeText(Buffer.from(even, 'hex'));
-}
-
-/** True when `token` (standard or URL-safe base64, no padding needed) decodes to text. */
-export function base64LooksLikeText(token: string): boolean {
-  if (token.length < MIN_BASE64_CHARS) return false;
-  return bytesLookLikeText(Buffer.from(token, 'base64'));
+function decodesToText(bytes: Uint8Array): boolean {
+  return bytes.length >= TEXT_RUN && hasTextRun(bytes);
 }
 
 /**
  * True when a hex run of 16+ digits or a base64 token of 12+ characters in
- * `value` decodes to text, at any alignment.
+ * `value` decodes to a run of text, at any alignment and whatever is
+ * appended to it.
  *
  * @example
  * looksLikeEncodedText('Sm9obiBTbWl0aA') // true: "John Smith"
- * looksLikeEncodedText('6a616e6520646f65') // true: "jane doe"
+ * looksLikeEncodedText('6a616e652e646f65406d61696c') // true: "jane.doe@mail"
  * looksLikeEncodedText('text-embedding-3-small') // false
  */
 export function looksLikeEncodedText(value: string): boolean {
   if (value.length < MIN_BASE64_CHARS || value.length > MAX_DECODED_CHARS) return false;
-  // every alignment: a prefix character must not hide the text from the decoder
   for (const [m] of value.matchAll(HEX_RUN))
-    if (hexLooksLikeText(m) || hexLooksLikeText(m.slice(1))) return true;
+    for (let i = 0; i < 2; i++) {
+      const even = m.slice(i, i + ((m.length - i) & ~1));
+      if (decodesToText(Buffer.from(even, 'hex'))) return true;
+    }
   for (const [m] of value.matchAll(BASE64_TOKEN))
-    for (let i = 0; i < 4; i++) if (base64LooksLikeText(m.slice(i))) return true;
+    for (let i = 0; i < 4; i++) if (decodesToText(Buffer.from(m.slice(i), 'base64'))) return true;
   return false;
 }

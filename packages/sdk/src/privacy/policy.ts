@@ -42,6 +42,18 @@ export const FORBIDDEN_PREFIXES: readonly string[] = [
   'retrieval.documents.',
   'traceloop.entity.input',
   'traceloop.entity.output',
+  // AI SDK embeddings, tool calls and objects; OpenInference embeddings; OpenLLMetry MCP and guardrails
+  'ai.value',
+  'ai.embedding',
+  'ai.toolCall.args',
+  'ai.toolCall.result',
+  'ai.response.object',
+  'ai.response.toolCalls',
+  'embedding.embeddings.',
+  'embedding.text',
+  'mcp.response.value',
+  'gen_ai.guardrail.input',
+  'gen_ai.guardrail.output',
 ];
 
 /** Options to extend the default policy. Every entry is typed; there is no "any string". */

@@ -3,7 +3,7 @@
  * value survives only if its rule accepts it. There is deliberately no rule
  * that accepts any string.
  */
-import { hexLooksLikeText } from './encoded-text.js';
+import { hexIdLooksLikeText } from './encoded-text.js';
 import { isSafeModelName } from './model-name.js';
 import { DEFAULT_MAX_DIGITS, looksSensitiveNumber, MAX_COUNT } from './numbers.js';
 import { isSafeLabel, LABEL_PATTERN } from './sensitive.js';
@@ -194,7 +194,7 @@ export function compileRule(r: AttributeRule): Check {
       return (v) => {
         if (v === last) return true;
         if (typeof v !== 'string' || !ID_PATTERN.test(v)) return false;
-        if (hexLooksLikeText(v.replace(/-/g, ''))) return false;
+        if (hexIdLooksLikeText(v.replace(/-/g, ''))) return false;
         last = v;
         return true;
       };

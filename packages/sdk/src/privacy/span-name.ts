@@ -113,7 +113,8 @@ const COLLECTION = /^[A-Za-z_][A-Za-z0-9_$.-]{0,63}$/;
 
 /**
  * True for a path segment (or collection name part) that may be stored: it
- * starts with a letter, has few digits (at most four, under a third of it),
+ * starts with a letter, has few digits (at most four; two or more only in
+ * a segment three times as long),
  * is no hex id, no long unbroken token and nothing the sensitive-value
  * detectors catch. `v1`, `chat`, `gpt-4o`, `gemini-2.5-pro:generateContent`
  * pass; `42`, `a1b2c3d4`, `jane@example.com`, `xK9fLm2QpR7sT4vW` do not.
@@ -121,7 +122,7 @@ const COLLECTION = /^[A-Za-z_][A-Za-z0-9_$.-]{0,63}$/;
 export function isSafeSegment(segment: string): boolean {
   if (!WORD_SEGMENT.test(segment) || HEX_ID.test(segment)) return false;
   const digits = segment.replace(/\D/g, '').length;
-  if (digits > 4 || digits * 3 > segment.length) return false;
+  if (digits > 4 || (digits >= 2 && digits * 3 > segment.length)) return false;
   const unbroken = segment.split(/[-_.~:]/).reduce((m, part) => Math.max(m, part.length), 0);
   if (unbroken >= 20 || (unbroken >= 16 && digits > 0)) return false;
   return !looksSensitive(segment);
