@@ -8,8 +8,8 @@
  *
  *   npx tsx collector/bench/ingest-spool.ts
  *
- * End to end: the official `@opentelemetry/exporter-trace-otlp-proto` sends
- * 512-span requests, 8 in flight, for BENCH_PHASE_S seconds (default 20);
+ * End to end: 512-span requests, encoded once by the official OTLP protobuf
+ * serializer (`raw-otlp-client.ts`), 8 in flight, for BENCH_PHASE_S seconds (default 20);
  * spans/s counts acknowledged spans; then the service is closed and the
  * stored rows are counted. Exporter alone: the same spans, already filtered
  * by the allowlist, exported in 512-span calls for as long, then flushed;
@@ -24,12 +24,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { AllowlistSpanProcessor } from '@agenttrace/sdk';
 import { ClickHouseSpanExporter, createStore, migrate } from '@agenttrace/clickhouse-exporter';
 import { startCollectorService } from '../src/service.js';
 import { makeBenchSpans } from './bench-spans.js';
+import { rawOtlpClient } from './raw-otlp-client.js';
 
 const BATCH = 512;
 const IN_FLIGHT = 8;
@@ -100,11 +100,8 @@ async function endToEnd(mode: 'spool' | 'nospool', seconds: number): Promise<Mod
   });
   let rssMax = 0;
   const sampler = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 500);
-  const client = new OTLPTraceExporter({
-    url: `http://127.0.0.1:${service.address.port}/v1/traces`,
-    concurrencyLimit: 64,
-  });
   const batch = makeBenchSpans(BATCH);
+  const client = rawOtlpClient(`http://127.0.0.1:${service.address.port}/v1/traces`, batch);
   await saturate(client, batch, WARMUP_S);
   const t0 = performance.now();
   const { ok, failed } = await saturate(client, batch, seconds);
@@ -230,7 +227,7 @@ async function main(): Promise<void> {
   const ratio = (a: number, b: number) => Number((a / b).toFixed(3));
   const result = {
     bench: 'collector-ingest',
-    client: '@opentelemetry/exporter-trace-otlp-proto',
+    client: 'raw-otlp-client (ProtobufTraceSerializer, encoded once)',
     phaseS: seconds,
     batchSize: BATCH,
     inFlight: IN_FLIGHT,
