@@ -70,6 +70,8 @@ export const VIEW_NAMES = [
   'agent_run_index',
   'agent_stats',
   'agent_stats_hourly',
+  'agent_trace_runs',
+  'agent_signals',
 ] as const;
 
 /** Name of the bookkeeping table. */

@@ -86,8 +86,9 @@ describe('planMigrations for a cluster', () => {
         expect([name, m[0]]).toEqual([name, expect.stringMatching(/^GLOBAL /)]);
       }
     }
-    // agent_steps (2 IN, 2 JOIN), agent_failures (1), agent_feedback (2), agent_stats_hourly (1).
-    expect(joins).toBe(8);
+    // agent_steps (2 IN, 2 JOIN), agent_failures (1), agent_feedback (2), agent_stats_hourly (1),
+    // agent_signals (4 JOIN).
+    expect(joins).toBe(12);
   });
 
   it('gives the same answers as the single-node views (run on one node without ON CLUSTER)', async () => {
