@@ -22,7 +22,7 @@ export interface Alias {
 }
 
 /** Provider spellings of OpenInference (`llm.provider`), LangChain (`ls_provider`) and old OpenLLMetry (`OpenAI`) → GenAI names. */
-const PROVIDER_SPELLINGS: Record<string, string> = {
+export const PROVIDER_SPELLINGS: Readonly<Record<string, string>> = {
   xai: 'x_ai',
   mistralai: 'mistral_ai',
   mistral: 'mistral_ai',
@@ -43,7 +43,7 @@ const PROVIDER_SPELLINGS: Record<string, string> = {
 export const normalizeProvider: AliasTransform = (v) => {
   if (typeof v !== 'string') return undefined;
   const lower = v.toLowerCase();
-  return PROVIDER_SPELLINGS[lower] ?? lower;
+  return Object.hasOwn(PROVIDER_SPELLINGS, lower) ? PROVIDER_SPELLINGS[lower] : lower;
 };
 
 const providerFromAiSdk: AliasTransform = (v) =>

@@ -4,6 +4,7 @@
  */
 import { diag, trace, type Attributes, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import * as C from '../conventions.js';
 import type { ParentSpanInfo } from './context-attributes.js';
 import { DropCounter } from './drop-counter.js';
 import { filterSpan, skeletonSpan, type FilterCaches } from './filter-span.js';
@@ -76,6 +77,12 @@ export class AllowlistSpanProcessor implements SpanProcessor {
    */
   onStart(span: Span, parentContext: Context): void {
     if (this.isShutdown) return;
+    // agenttrace's own steps (with a run id) are never marked: no bookkeeping for them
+    if (span.attributes[C.ATTR_RUN_ID] === undefined) this.rememberParent(span, parentContext);
+    this.delegate.onStart(span, parentContext);
+  }
+
+  private rememberParent(span: Span, parentContext: Context): void {
     try {
       const parent = trace.getSpan(parentContext);
       const attributes = (parent as { attributes?: unknown } | undefined)?.attributes;
@@ -88,9 +95,8 @@ export class AllowlistSpanProcessor implements SpanProcessor {
       )
         this.parents.set(span, { spanId, attributes: attributes as Attributes });
     } catch {
-      // the mark is an optimisation of the views: without it the span is filtered the same
+      // the mark helps the views count once: without it the span is filtered the same
     }
-    this.delegate.onStart(span, parentContext);
   }
 
   /** Hands the delegate a filtered copy of `span`. */

@@ -12,7 +12,7 @@ import { SpanStatusCode, type Attributes, type AttributeValue } from '@opentelem
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import * as C from '../conventions.js';
 import { classifyForeignError } from '../failure.js';
-import { ALIASES, normalizeProvider } from './aliases.js';
+import { ALIASES, normalizeProvider, PROVIDER_SPELLINGS } from './aliases.js';
 import type { Check } from './rules.js';
 import { isSafeLabel } from './sensitive.js';
 
@@ -115,9 +115,28 @@ function errorFacts(span: ReadableSpan): { types: string[]; messages: string[] }
   return { types, messages };
 }
 
+/** Adds `value` under `key` when `kept` and `added` lack it and the policy's check passes. */
+function add(
+  added: Attributes | undefined,
+  kept: Attributes,
+  allowed: ReadonlyMap<string, Check>,
+  key: string,
+  value: unknown,
+): Attributes | undefined {
+  if (value === undefined || kept[key] !== undefined || added?.[key] !== undefined) return added;
+  if (allowed.get(key)?.(value) !== true) return added;
+  const out = added ?? {};
+  out[key] = value as AttributeValue;
+  return out;
+}
+
+const UPPER = /[A-Z]/;
+
 /**
  * The attributes to add to `kept` (the filtered, aliased attributes of
- * `span`): derived values that pass `allowed`, for keys `kept` lacks.
+ * `span`): derived values that pass `allowed`, for keys `kept` lacks, or
+ * `undefined` when there are none (the common case costs a few lookups;
+ * agenttrace's own spans, which carry a run id, none).
  * `parent` is the live parent span, when the processor saw it start.
  */
 export function contextAttributes(
@@ -125,35 +144,44 @@ export function contextAttributes(
   kept: Attributes,
   allowed: ReadonlyMap<string, Check>,
   parent: ParentSpanInfo | undefined,
-): Attributes {
+): Attributes | undefined {
+  // agenttrace's own spans (with a run id) say everything themselves
+  if (kept[C.ATTR_RUN_ID] !== undefined) return undefined;
   const raw = span.attributes;
-  const added: Attributes = {};
-  const has = (key: string) => kept[key] !== undefined || added[key] !== undefined;
-  const add = (key: string, value: unknown) => {
-    if (value === undefined || has(key)) return;
-    if (allowed.get(key)?.(value) === true) added[key] = value as AttributeValue;
-  };
+  let added: Attributes | undefined;
 
   // OpenInference: an AGENT span is named after its agent (LangChain's run name)
   if (raw['openinference.span.kind'] === 'AGENT' && isSafeLabel(span.name))
-    add(C.ATTR_GEN_AI_AGENT_NAME, span.name);
+    added = add(added, kept, allowed, C.ATTR_GEN_AI_AGENT_NAME, span.name);
 
   // Traceloop: traceloop.entity.name names the tool, agent or workflow by span kind
-  const entity = raw['traceloop.entity.name'];
   const kind = raw['traceloop.span.kind'];
-  if (kind === 'tool') add(C.ATTR_GEN_AI_TOOL_NAME, entity);
-  else if (kind === 'agent' || kind === 'workflow') add(C.ATTR_GEN_AI_AGENT_NAME, entity);
+  if (kind !== undefined) {
+    const entity = raw['traceloop.entity.name'];
+    if (kind === 'tool') added = add(added, kept, allowed, C.ATTR_GEN_AI_TOOL_NAME, entity);
+    else if (kind === 'agent' || kind === 'workflow')
+      added = add(added, kept, allowed, C.ATTR_GEN_AI_AGENT_NAME, entity);
+  }
 
   // LangChain (through OpenInference): provider and model only in its metadata
-  const lc = langChainMetadata(raw['metadata']);
-  add(C.ATTR_GEN_AI_PROVIDER_NAME, normalizeProvider(lc.provider));
-  add(C.ATTR_GEN_AI_REQUEST_MODEL, lc.model);
+  if (raw['metadata'] !== undefined) {
+    const lc = langChainMetadata(raw['metadata']);
+    added = add(added, kept, allowed, C.ATTR_GEN_AI_PROVIDER_NAME, normalizeProvider(lc.provider));
+    added = add(added, kept, allowed, C.ATTR_GEN_AI_REQUEST_MODEL, lc.model);
+  }
 
   // every provider in the GenAI spelling (OpenInference `xai`, old OpenLLMetry `OpenAI`)
   const provider = kept[C.ATTR_GEN_AI_PROVIDER_NAME];
-  const normalized = normalizeProvider(provider);
-  if (normalized !== provider && allowed.get(C.ATTR_GEN_AI_PROVIDER_NAME)?.(normalized) === true)
-    added[C.ATTR_GEN_AI_PROVIDER_NAME] = normalized as string;
+  if (
+    typeof provider === 'string' &&
+    (UPPER.test(provider) || Object.hasOwn(PROVIDER_SPELLINGS, provider))
+  ) {
+    const normalized = normalizeProvider(provider);
+    if (allowed.get(C.ATTR_GEN_AI_PROVIDER_NAME)?.(normalized) === true) {
+      added ??= {};
+      added[C.ATTR_GEN_AI_PROVIDER_NAME] = normalized as string;
+    }
+  }
 
   // AI SDK: embed / embedMany starting a trace (or under a remote parent) is a run
   const parentContext = span.parentSpanContext;
@@ -161,24 +189,21 @@ export function contextAttributes(
     AI_SDK_ROOTS.has(raw['ai.operationId']) &&
     (parentContext === undefined || parentContext.isRemote === true)
   )
-    add(C.ATTR_GEN_AI_OPERATION_NAME, C.OPERATION.invokeAgent);
+    added = add(added, kept, allowed, C.ATTR_GEN_AI_OPERATION_NAME, C.OPERATION.invokeAgent);
 
   // a rate limit the AI SDK only spells out in the exception message
-  if (span.status.code === SpanStatusCode.ERROR && !has(C.ATTR_FAILURE_CODE))
-    add(C.ATTR_FAILURE_CODE, classifyForeignError(errorFacts(span)));
+  if (span.status.code === SpanStatusCode.ERROR && kept[C.ATTR_FAILURE_CODE] === undefined)
+    added = add(added, kept, allowed, C.ATTR_FAILURE_CODE, classifyForeignError(errorFacts(span)));
 
   // the same model call seen twice: a model span directly inside a model span
-  const operation = kept[C.ATTR_GEN_AI_OPERATION_NAME] ?? added[C.ATTR_GEN_AI_OPERATION_NAME];
-  if (
-    parent !== undefined &&
-    kept[C.ATTR_RUN_ID] === undefined &&
-    MODEL_OPERATIONS.has(operation) &&
-    MODEL_OPERATIONS.has(operationOf(parent.attributes))
-  ) {
-    const inner = modelOf(raw);
-    const outer = modelOf(parent.attributes);
-    if (inner === undefined || outer === undefined || inner === outer)
-      add(C.ATTR_STEP_DUPLICATE_OF, parent.spanId);
+  if (parent !== undefined) {
+    const operation = kept[C.ATTR_GEN_AI_OPERATION_NAME] ?? added?.[C.ATTR_GEN_AI_OPERATION_NAME];
+    if (MODEL_OPERATIONS.has(operation) && MODEL_OPERATIONS.has(operationOf(parent.attributes))) {
+      const inner = modelOf(raw);
+      const outer = modelOf(parent.attributes);
+      if (inner === undefined || outer === undefined || inner === outer)
+        added = add(added, kept, allowed, C.ATTR_STEP_DUPLICATE_OF, parent.spanId);
+    }
   }
   return added;
 }

@@ -195,7 +195,7 @@ export function filterSpan(
   const droppedBefore = counter.total;
   let attributes = filterAttributes(span.attributes, policy.checks.span, counter, true);
   const derived = contextAttributes(span, attributes, policy.checks.span, liveParent);
-  if (Object.keys(derived).length > 0) attributes = { ...attributes, ...derived };
+  if (derived !== undefined) attributes = { ...attributes, ...derived };
 
   let name = span.name;
   if (!isSafeSpanName(name)) {

@@ -25,8 +25,17 @@ export function isSafeMetadataKey(key: string): boolean {
 
 /** True for an attribute key `agenttrace.meta.<key>` whose key part is safe. */
 export function isSafeMetadataAttribute(attribute: string): boolean {
-  return (
+  if (accepted.has(attribute)) return true;
+  const safe =
     attribute.startsWith(METADATA_PREFIX) &&
-    isSafeMetadataKey(attribute.slice(METADATA_PREFIX.length))
-  );
+    isSafeMetadataKey(attribute.slice(METADATA_PREFIX.length));
+  if (safe) {
+    if (accepted.size >= ACCEPTED_MAX) accepted.clear();
+    accepted.add(attribute);
+  }
+  return safe;
 }
+
+/** Keys accepted before: the same metadata keys repeat on every span. */
+const accepted = new Set<string>();
+const ACCEPTED_MAX = 1024;

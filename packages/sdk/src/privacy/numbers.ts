@@ -31,5 +31,7 @@ export function significantDigits(n: number): number {
 export function looksSensitiveNumber(n: number, maxDigits = DEFAULT_MAX_DIGITS): boolean {
   if (!Number.isFinite(n)) return true;
   if (Math.abs(n) >= NINE_DIGITS) return true;
+  // below nine digits an integer is fine, and no double has more than 17 digits
+  if (maxDigits >= 17 || Number.isInteger(n)) return false;
   return significantDigits(n) > maxDigits;
 }

@@ -5,7 +5,7 @@
  */
 import { hexIdLooksLikeText } from './encoded-text.js';
 import { isSafeModelName } from './model-name.js';
-import { DEFAULT_MAX_DIGITS, looksSensitiveNumber, MAX_COUNT } from './numbers.js';
+import { DEFAULT_MAX_DIGITS, looksSensitiveNumber, MAX_COUNT, NINE_DIGITS } from './numbers.js';
 import { isSafeLabel, LABEL_PATTERN } from './sensitive.js';
 
 /** One of a fixed set of strings. */
@@ -189,13 +189,14 @@ export function compileRule(r: AttributeRule): Check {
       };
     }
     case 'id': {
-      // the steps of a run repeat its id: the same string passes without the regex
-      let last: string | undefined;
+      // the steps of a run repeat its id, and runs interleave: remember the ids accepted
+      const accepted = new Set<string>();
       return (v) => {
-        if (v === last) return true;
-        if (typeof v !== 'string' || !ID_PATTERN.test(v)) return false;
-        if (hexIdLooksLikeText(v.replace(/-/g, ''))) return false;
-        last = v;
+        if (typeof v !== 'string') return false;
+        if (accepted.has(v)) return true;
+        if (!ID_PATTERN.test(v) || hexIdLooksLikeText(v)) return false;
+        if (accepted.size >= ACCEPTED_LABELS_MAX) accepted.clear();
+        accepted.add(v);
         return true;
       };
     }
@@ -218,7 +219,7 @@ export function compileRule(r: AttributeRule): Check {
         Number.isSafeInteger(v) &&
         v >= min &&
         v <= max &&
-        !looksSensitiveNumber(v, 17);
+        Math.abs(v) < NINE_DIGITS;
     }
     case 'boolean':
       return (v) => typeof v === 'boolean';

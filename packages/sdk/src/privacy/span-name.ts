@@ -244,7 +244,10 @@ const GEN_AI_VERBS: ReadonlySet<string> = new Set(C.OPERATION_NAMES);
  * collection (`SELECT users`).
  */
 export function isSafeSpanName(name: string): boolean {
-  if (acceptedNames.has(name)) return true;
+  return acceptedNames.has(name) || checkSpanName(name);
+}
+
+function checkSpanName(name: string): boolean {
   if (name.length === 0 || name.length > 160) return false;
   const space = name.indexOf(' ');
   const verb = space === -1 ? name : name.slice(0, space);
