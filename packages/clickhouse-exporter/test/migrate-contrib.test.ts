@@ -108,19 +108,22 @@ describe('migrate over a contrib clickhouseexporter spans table', () => {
     const fx = buildFixture();
     await migrate(client, { database: db });
     await write(db, fx.spans);
-    const [steps] = await rows<{ q: string }>(
+    // agent_feedback without its SETTINGS clause (agent_steps since 0009 no
+    // longer has the shape the planner fails on, but carries the setting too).
+    const [feedback] = await rows<{ q: string }>(
       client,
-      `SELECT create_table_query AS q FROM system.tables WHERE database = {db:String} AND name = 'agent_steps'`,
+      `SELECT create_table_query AS q FROM system.tables WHERE database = {db:String} AND name = 'agent_feedback'`,
       { db },
     );
-    // The same view without its SETTINGS clause.
-    const plain = (steps?.q ?? '')
-      .replace(/^CREATE VIEW \S+/, `CREATE VIEW ${db}.agent_steps_plain`)
+    const plain = (feedback?.q ?? '')
+      .replace(/^CREATE VIEW \S+/, `CREATE VIEW ${db}.agent_feedback_plain`)
       .replace(/SETTINGS query_plan_text_index_add_hint = 0\s*$/, '');
     expect(plain).not.toContain('query_plan_text_index_add_hint');
     await client.command({ query: plain });
+    const scored = (view: string) => `SELECT * FROM ${db}.${view} WHERE metric != ''`;
+    await expect(rows(client, scored('agent_feedback_plain'))).rejects.toThrow(/Not found column/);
+    expect((await rows(client, scored('agent_feedback'))).length).toBeGreaterThan(0);
     const failed = (view: string) => `SELECT * FROM ${db}.${view} WHERE failure_code != ''`;
-    await expect(rows(client, failed('agent_steps_plain'))).rejects.toThrow(/Not found column/);
     expect(await rows(client, failed('agent_steps'))).toHaveLength(5);
     expect(await rows(client, `SELECT count() AS n FROM ${db}.agent_failures`)).toEqual([{ n: 8 }]);
   });
