@@ -147,19 +147,26 @@ const RATE_LIMIT_TEXT =
 const MAX_MESSAGE_READ = 2048;
 
 /**
+ * Exception types that say nothing of the cause: the AI SDK's
+ * `APICallError` / `RetryError` (with or without its `AI_` prefix) and a
+ * plain `Error`. Only behind these is a message worth reading.
+ */
+const UNINFORMATIVE_TYPE = /^(?:AI_)?(?:APICallError|RetryError)$|^Error$/;
+
+/**
  * A failure code for an error span another instrumentation wrote, when its
  * exception messages carry a signal the views cannot see: a 429 or rate
  * limit that the AI SDK reports only as `AI_APICallError` / `AI_RetryError`
- * with the provider's message. The messages are read here and dropped by
- * the allowlist; only the code is kept. `undefined` when nothing is certain:
- * the views then classify from `error.type` and the HTTP status.
+ * with the provider's message. Read only when every exception type is one
+ * that says nothing (else the views classify from the type, as for
+ * `RateLimitError`); the messages are read here and dropped by the
+ * allowlist, only the code is kept. `undefined` when nothing is certain.
  *
  * @example
  * classifyForeignError({ types: ['AI_APICallError'], messages: ['Rate limit reached'] }) // 'rate_limited'
  */
 export function classifyForeignError(facts: ForeignErrorFacts): C.FailureCode | undefined {
-  for (const type of facts.types)
-    if (/ratelimit|rate_limit|toomanyrequests/i.test(type)) return 'rate_limited';
+  if (!facts.types.every((t) => UNINFORMATIVE_TYPE.test(t))) return undefined;
   for (const message of facts.messages)
     if (RATE_LIMIT_TEXT.test(message.slice(0, MAX_MESSAGE_READ))) return 'rate_limited';
   return undefined;

@@ -197,11 +197,16 @@ describe('failure classification', () => {
     ).toBe('auth');
   });
 
-  it('finds a rate limit in foreign exception types and messages only when it is said', () => {
-    expect(classifyForeignError({ types: ['RateLimitError'], messages: [] })).toBe('rate_limited');
+  it('finds a rate limit in foreign messages only behind types that say nothing of the cause', () => {
     expect(classifyForeignError({ types: [], messages: ['Request failed with status 429'] })).toBe(
       'rate_limited',
     );
+    expect(
+      classifyForeignError({ types: ['AI_RetryError'], messages: ['Failed: Too Many Requests'] }),
+    ).toBe('rate_limited');
+    // an informative type is the views' to classify, whatever the message says
+    expect(classifyForeignError({ types: ['RateLimitError'], messages: ['429'] })).toBe(undefined);
+    expect(classifyForeignError({ types: ['TimeoutError'], messages: ['429'] })).toBe(undefined);
     expect(
       classifyForeignError({ types: ['ThrottlingException'], messages: ['Rate exceeded'] }),
     ).toBe(undefined);
