@@ -227,6 +227,20 @@ describe('runs from any trace', () => {
     ]);
   });
 
+  it('counts the marked duplicate once in agent_stats too: steps and tokens match the runs', async () => {
+    const [stats] = await rows<{ steps: number; input: number; output: number }>(
+      store.client,
+      `SELECT sum(steps) AS steps, sum(input_tokens) AS input, sum(output_tokens) AS output FROM ${db}.agent_stats`,
+    );
+    const [runs] = await rows<{ steps: number; input: number; output: number }>(
+      store.client,
+      `SELECT sum(step_count) AS steps, sum(input_tokens) AS input, sum(output_tokens) AS output FROM ${db}.agent_runs`,
+    );
+    // 2 + 1 + 1 + 1 + 1 + 1 steps; 100 + 200 + 300 + 1000 + 0 + 100 input tokens
+    expect(stats).toEqual({ steps: 7, input: 1700, output: 230 });
+    expect(runs).toEqual(stats);
+  });
+
   it('stores none of the planted content', async () => {
     const result = await store.client.query({
       query: `SELECT * FROM ${db}.otel_traces`,

@@ -377,6 +377,129 @@ FROM {{table agent_steps}} AS s
 WHERE s.failure_code != ''
 {{view_settings}};
 
+-- Steps the SDK's processor marked as a duplicate (agenttrace.step.duplicate_of),
+-- per hour and the keys of agent_step_stats, so agent_stats can take them out
+-- of the step rollup (an insert-time view cannot see a span's parent, so the
+-- unmarked nested case is counted once only in agent_steps and agent_runs).
+CREATE TABLE IF NOT EXISTS {{local agent_step_duplicate_stats}} {{on_cluster}} (
+    bucket DateTime('UTC'),
+    service LowCardinality(String),
+    environment LowCardinality(String),
+    agent LowCardinality(String),
+    agent_version LowCardinality(String),
+    variant LowCardinality(String),
+    step_type LowCardinality(String),
+    model LowCardinality(String),
+    provider LowCardinality(String),
+    steps SimpleAggregateFunction(sum, UInt64),
+    failed_steps SimpleAggregateFunction(sum, UInt64),
+    input_tokens SimpleAggregateFunction(sum, UInt64),
+    output_tokens SimpleAggregateFunction(sum, UInt64),
+    cached_tokens SimpleAggregateFunction(sum, UInt64)
+) ENGINE = {{engine AggregatingMergeTree()}}
+PARTITION BY toYYYYMM(bucket)
+ORDER BY (bucket, service, environment, agent, agent_version, variant, step_type, model, provider)
+{{ttl bucket}};
+
+{{distributed agent_step_duplicate_stats rand()}};
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {{table agent_step_duplicate_stats_mv}} {{on_cluster}}
+TO {{local agent_step_duplicate_stats}}
+AS SELECT
+    toStartOfHour(toDateTime(Timestamp, 'UTC')) AS bucket,
+    ServiceName AS service,
+    ResourceAttributes['deployment.environment.name'] AS environment,
+    SpanAttributes['gen_ai.agent.name'] AS agent,
+    SpanAttributes['gen_ai.agent.version'] AS agent_version,
+    SpanAttributes['agenttrace.variant'] AS variant,
+    {{fragment step_type_v1}} AS step_type,
+    {{fragment model_key_v1}} AS model,
+    SpanAttributes['gen_ai.provider.name'] AS provider,
+    count() AS steps,
+    toUInt64(countIf({{fragment is_error_v1}} OR SpanAttributes['agenttrace.failure.type'] != ''
+        OR SpanAttributes['agenttrace.failure.code'] != '')) AS failed_steps,
+    sum(toUInt64OrZero(SpanAttributes['gen_ai.usage.input_tokens'])) AS input_tokens,
+    sum(toUInt64OrZero(SpanAttributes['gen_ai.usage.output_tokens'])) AS output_tokens,
+    sum(toUInt64OrZero(SpanAttributes['gen_ai.usage.cache_read.input_tokens'])) AS cached_tokens
+FROM {{local otel_traces}}
+WHERE SpanAttributes['agenttrace.step.duplicate_of'] != '' AND {{fragment is_step_v1}}
+GROUP BY bucket, service, environment, agent, agent_version, variant, step_type, model, provider;
+
+-- Backfill spans inserted before this migration (a no-op on a new table).
+INSERT INTO {{local agent_step_duplicate_stats}} (
+    bucket, service, environment, agent, agent_version, variant, step_type, model, provider,
+    steps, failed_steps, input_tokens, output_tokens, cached_tokens)
+SELECT
+    toStartOfHour(toDateTime(Timestamp, 'UTC')) AS bucket,
+    ServiceName AS service,
+    ResourceAttributes['deployment.environment.name'] AS environment,
+    SpanAttributes['gen_ai.agent.name'] AS agent,
+    SpanAttributes['gen_ai.agent.version'] AS agent_version,
+    SpanAttributes['agenttrace.variant'] AS variant,
+    {{fragment step_type_v1}} AS step_type,
+    {{fragment model_key_v1}} AS model,
+    SpanAttributes['gen_ai.provider.name'] AS provider,
+    count() AS steps,
+    toUInt64(countIf({{fragment is_error_v1}} OR SpanAttributes['agenttrace.failure.type'] != ''
+        OR SpanAttributes['agenttrace.failure.code'] != '')) AS failed_steps,
+    sum(toUInt64OrZero(SpanAttributes['gen_ai.usage.input_tokens'])) AS input_tokens,
+    sum(toUInt64OrZero(SpanAttributes['gen_ai.usage.output_tokens'])) AS output_tokens,
+    sum(toUInt64OrZero(SpanAttributes['gen_ai.usage.cache_read.input_tokens'])) AS cached_tokens
+FROM {{local otel_traces}}
+WHERE SpanAttributes['agenttrace.step.duplicate_of'] != '' AND {{fragment is_step_v1}}
+GROUP BY bucket, service, environment, agent, agent_version, variant, step_type, model, provider;
+
+-- Per hour, agent, version, variant, step type, model and provider (see
+-- 0007, 0008), without the steps, failures and tokens of marked duplicates.
+CREATE OR REPLACE VIEW {{table agent_stats}} {{on_cluster}} AS
+WITH {{fragment price_list_v1}} AS price_list
+SELECT
+    bucket, service, environment, agent, agent_version, variant, step_type, model, provider,
+    steps, retries, failed_steps, 1 - failed_steps / steps AS success_rate,
+    latency[1] AS p50_ms, latency[2] AS p95_ms, latency[3] AS p99_ms,
+    ttfc[1] AS ttfc_p50_ms, ttfc[2] AS ttfc_p95_ms,
+    input AS input_tokens, output AS output_tokens, cached AS cached_tokens,
+    if(i = 0, NULL, cost) AS cost_usd
+FROM (
+    SELECT
+        bucket, service, environment, agent, agent_version, variant, step_type, model, provider,
+        toUInt64(greatest(toInt64(countMerge(steps)) - toInt64(sum(dup_steps)), 0)) AS steps,
+        sum(retries) AS retries,
+        toUInt64(greatest(toInt64(sum(failed_steps)) - toInt64(sum(dup_failed)), 0)) AS failed_steps,
+        quantilesMerge(0.5, 0.95, 0.99)(latency) AS latency,
+        quantilesMerge(0.5, 0.95)(time_to_first_chunk) AS ttfc,
+        toUInt64(greatest(toInt64(sum(input_tokens)) - toInt64(sum(dup_input)), 0)) AS input,
+        toUInt64(greatest(toInt64(sum(output_tokens)) - toInt64(sum(dup_output)), 0)) AS output,
+        toUInt64(greatest(toInt64(sum(cached_tokens)) - toInt64(sum(dup_cached)), 0)) AS cached,
+        tuple(model) AS key,
+        {{fragment price_index_v1}} AS i,
+        {{fragment priced_cost_v1}} AS cost
+    FROM (
+        SELECT
+            bucket, service, environment, agent, agent_version, variant, step_type, model, provider,
+            steps, toUInt64(retries) AS retries, toUInt64(failed_steps) AS failed_steps, latency,
+            time_to_first_chunk, toUInt64(input_tokens) AS input_tokens,
+            toUInt64(output_tokens) AS output_tokens, toUInt64(cached_tokens) AS cached_tokens,
+            toUInt64(0) AS dup_steps, toUInt64(0) AS dup_failed, toUInt64(0) AS dup_input,
+            toUInt64(0) AS dup_output, toUInt64(0) AS dup_cached
+        FROM {{table agent_step_stats}}
+        UNION ALL
+        SELECT
+            bucket, service, environment, agent, agent_version, variant, step_type, model, provider,
+            countStateIf(1, 0) AS steps, toUInt64(0) AS retries, toUInt64(0) AS failed_steps,
+            quantilesStateIf(0.5, 0.95, 0.99)(toFloat64(0), 0) AS latency,
+            quantilesStateIf(0.5, 0.95)(toFloat64(0), 0) AS time_to_first_chunk,
+            toUInt64(0) AS input_tokens, toUInt64(0) AS output_tokens, toUInt64(0) AS cached_tokens,
+            toUInt64(sum(d.steps)) AS dup_steps, toUInt64(sum(d.failed_steps)) AS dup_failed,
+            toUInt64(sum(d.input_tokens)) AS dup_input, toUInt64(sum(d.output_tokens)) AS dup_output,
+            toUInt64(sum(d.cached_tokens)) AS dup_cached
+        FROM {{table agent_step_duplicate_stats}} AS d
+        GROUP BY bucket, service, environment, agent, agent_version, variant, step_type, model, provider
+    )
+    GROUP BY bucket, service, environment, agent, agent_version, variant, step_type, model, provider
+)
+{{view_settings}};
+
 -- Per hour (see 0007, 0008); runs now include the runs of traces without a
 -- run span (agent_version and variant '').
 CREATE OR REPLACE VIEW {{table agent_stats_hourly}} {{on_cluster}} AS
