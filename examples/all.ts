@@ -4,6 +4,7 @@ import { AgentTracer } from '@agenttrace/sdk';
 import { runAbVariants } from './ab-variants.js';
 import { runMultiAgent } from './multi-agent.js';
 import { runMultiProvider } from './multi-provider.js';
+import { runMisbehavingAgent } from './misbehaving-agent.js';
 import { handleTicket, TICKETS } from './support-agent.js';
 
 /** What the examples did, for a summary line. */
@@ -12,13 +13,19 @@ export interface ExamplesSummary {
   analystsSucceeded: number;
   servedByProvider: Record<string, number>;
   meanScoreByVariant: Record<string, number>;
+  misbehavingRuns: number;
 }
 
-/** Runs the support, multi-agent, multi-provider and A/B examples in turn. */
+/**
+ * Runs the misbehaving ops agent (first, so the newest runs are the other
+ * examples'), then the support, multi-agent, multi-provider and A/B examples.
+ */
 export async function runExamples(
   provider: TracerProvider,
   log: (line: string) => void = () => undefined,
 ): Promise<ExamplesSummary> {
+  const misbehavingRuns = await runMisbehavingAgent(provider);
+  log(`ops agent: ${misbehavingRuns} runs, misbehaving in every way agenttrace signals detects`);
   const support = new AgentTracer({
     agentName: 'support_agent',
     agentVersion: '1.0.0',
@@ -40,5 +47,11 @@ export async function runExamples(
   log(`multi-provider: served ${JSON.stringify(servedByProvider)} with fallback on rate limits`);
   const meanScoreByVariant = await runAbVariants(provider);
   log(`A/B variants: mean feedback ${JSON.stringify(meanScoreByVariant)}`);
-  return { supportAnswered, analystsSucceeded, servedByProvider, meanScoreByVariant };
+  return {
+    supportAnswered,
+    analystsSucceeded,
+    servedByProvider,
+    meanScoreByVariant,
+    misbehavingRuns,
+  };
 }

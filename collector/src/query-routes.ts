@@ -1,6 +1,6 @@
 /**
  * The AgentTracer query API over the store's views: runs, one run, its steps
- * and failures, stats, failures, feedback, and read-only SQL (the sandbox of
+ * and failures, stats, signals, failures, feedback, and read-only SQL (the sandbox of
  * `@agenttrace/query`, the same one `agenttrace sql` runs) for the CLI when
  * the collector owns the embedded store. Same bearer tokens as ingest.
  */
@@ -14,11 +14,13 @@ import {
   listFailures,
   listFeedback,
   listRuns,
+  listSignals,
   parseSince,
   runReadOnlySql,
   SINCE_EXPECTED,
   SqlLimitError,
   SqlSandboxError,
+  type SignalFiltersInput,
   type SqlSandboxOptions,
 } from '@agenttrace/query';
 import { Hono, type Context } from 'hono';
@@ -154,6 +156,18 @@ export function queryRoutes(
         agent: q.agent,
         since: q.since,
         until: q.until,
+      }),
+    });
+  });
+  app.get('/signals', async (c) => {
+    const q = c.req.query();
+    return c.json({
+      signals: await listSignals(client, {
+        signal: q.signal as SignalFiltersInput['signal'],
+        agent: q.agent,
+        since: q.since,
+        until: q.until,
+        limit: q.limit,
       }),
     });
   });

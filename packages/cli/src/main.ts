@@ -1,10 +1,11 @@
 /**
  * The `agenttrace` command line. Parses arguments with commander, opens the
  * store (embedded by default, a server with --url), runs one command and
- * returns an exit code scripts can trust: 0 done, 1 failed, 2 bad usage.
+ * returns an exit code scripts can trust: 0 done, 1 failed, 2 bad usage, 3
+ * signals fired (`agenttrace signals`).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { InvalidQueryError, STATS_DIMENSIONS } from '@agenttrace/query';
+import { InvalidQueryError, SIGNALS, STATS_DIMENSIONS } from '@agenttrace/query';
 import { colourWanted, painter } from './format/color.js';
 import { runDemo } from './commands/demo.js';
 import {
@@ -15,6 +16,7 @@ import {
   feedbackCommand,
 } from './commands/read.js';
 import { sqlCommand } from './commands/sql.js';
+import { signalsCommand } from './commands/signals.js';
 import { migrateCommand } from './commands/migrate.js';
 import { collectorCommand } from './commands/collector.js';
 import { resolveClientToken } from './client-token.js';
@@ -82,8 +84,8 @@ export async function main(
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) });
 
-  let action: ((g: GlobalOptions) => Promise<void>) | undefined;
-  const on = (fn: (g: GlobalOptions) => Promise<void>) => {
+  let action: ((g: GlobalOptions) => Promise<void | number>) | undefined;
+  const on = (fn: (g: GlobalOptions) => Promise<void | number>) => {
     action = fn;
   };
 
@@ -129,6 +131,14 @@ export async function main(
     .option('--run <id>')
     .option('--limit <n>', 'most scores to show', positiveInt, 50)
     .action((o: Record<string, unknown>) => on((g) => feedbackCommand(g, o)));
+  program
+    .command('signals')
+    .description('signals that fired (loops, retry storms, budgets…); exits 3 when any did')
+    .addOption(new Option('--signal <name>').choices([...SIGNALS]))
+    .option('--agent <name>')
+    .option('--since <when>', 'e.g. 1h, 24h, 7d or an ISO date', '24h')
+    .option('--limit <n>', 'most signals to show', positiveInt, 100)
+    .action((o: Record<string, unknown>) => on((g) => signalsCommand(g, o)));
   program
     .command('sql')
     .description('run a read-only SQL query against the store')
@@ -216,8 +226,7 @@ export async function main(
       io,
       paint: painter(!raw.json && colourWanted(io.out, io.env, raw.color)),
     };
-    await action(global);
-    return 0;
+    return (await action(global)) ?? 0;
   } catch (err) {
     if (err instanceof InvalidQueryError) {
       io.err.write(`agenttrace: ${err.message}\n`);

@@ -11,11 +11,14 @@ import {
   listFailures,
   listFeedback,
   listRuns,
+  listSignals,
   runReadOnlySql,
   type FailureRow,
   type FeedbackRow,
   type RunFiltersInput,
   type RunRow,
+  type SignalFiltersInput,
+  type SignalRow,
   type SqlResult,
   type StatsFiltersInput,
   type StatsRow,
@@ -35,6 +38,7 @@ export interface Reader {
   stats(filters: StatsFiltersInput): Promise<StatsRow[]>;
   failures(options: { runId?: string; since?: Date; limit?: number }): Promise<FailureRow[]>;
   feedback(options: { runId?: string; limit?: number }): Promise<FeedbackRow[]>;
+  signals(filters: SignalFiltersInput): Promise<SignalRow[]>;
   /** One read-only SELECT through the sandbox of `@agenttrace/query`. */
   sql(query: string): Promise<SqlResult>;
 }
@@ -47,6 +51,7 @@ function storeReader(client: ClickHouseClient): Reader {
     stats: (f) => getStats(client, f),
     failures: (o) => listFailures(client, o),
     feedback: (o) => listFeedback(client, o),
+    signals: (f) => listSignals(client, f),
     sql: (q) => runReadOnlySql(client, q),
   };
 }
@@ -100,6 +105,7 @@ function apiReader(base: string, token: string | undefined): Reader {
         ? call(`/runs/${encodeURIComponent(o.runId)}/failures`, 'failures')
         : call('/failures' + qs({ since: o.since, limit: o.limit }), 'failures'),
     feedback: (o) => call('/feedback' + qs({ run: o.runId, limit: o.limit }), 'feedback'),
+    signals: (f) => call('/signals' + qs(f), 'signals'),
     sql: async (q) => {
       const body = await call<{ rows?: unknown; truncated?: unknown }>('/sql', undefined, {
         method: 'POST',

@@ -58,7 +58,16 @@ describe('agenttrace CLI', () => {
   it('demo traces the example agents and shows runs, a waterfall and stats', () => {
     expect(demo.runs.length).toBeGreaterThanOrEqual(20);
     expect(new Set(demo.runs.map((r) => r.agent))).toEqual(
-      new Set(['support_agent', 'manager', 'researcher', 'analyst', 'gateway', 'triage']),
+      new Set([
+        'support_agent',
+        'manager',
+        'researcher',
+        'analyst',
+        'gateway',
+        'triage',
+        'ops_agent',
+        'ops_helper',
+      ]),
     );
     expect(demo.trace.run.retry_count).toBeGreaterThan(0);
     expect(demo.trace.steps.map((s) => s.step_type)).toContain('tool');
@@ -113,6 +122,39 @@ describe('agenttrace CLI', () => {
     );
     const migrated = await json<{ applied: unknown[] }>('migrate');
     expect(migrated.applied).toEqual([]);
+  });
+
+  it('signals lists every signal the demo provokes and exits 3; none matching exits 0', async () => {
+    const r = await cli('signals', '--json');
+    expect(r.code, r.stderr).toBe(3);
+    const fired = JSON.parse(r.stdout) as { signal: string; agent: string; subject: string }[];
+    expect(
+      new Set(fired.filter((f) => f.agent === 'ops_agent').map((f) => f.signal)),
+      r.stdout,
+    ).toEqual(
+      new Set([
+        'loop',
+        'retry_storm',
+        'retry_rate',
+        'fallback_cascade',
+        'token_budget',
+        'cost_budget',
+        'latency_p99',
+        'failure_propagated',
+      ]),
+    );
+    expect(fired).toContainEqual(
+      expect.objectContaining({ signal: 'loop', agent: 'ops_agent', subject: 'list_pods' }),
+    );
+    const table = await cli('signals', '--signal', 'retry_storm');
+    expect(table.code).toBe(3);
+    expect(table.stdout).toMatch(/^DETECTED \(UTC\)\s+SIGNAL/);
+    expect(table.stdout).toContain('restart_service');
+    const none = await cli('signals', '--agent', 'support_agent', '--signal', 'loop');
+    expect(none).toMatchObject({ code: 0, stdout: 'no signals fired\n' });
+    const bad = await cli('signals', '--signal', 'nope');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('Allowed choices are loop, retry_storm');
   });
 
   it('refuses writes through sql', async () => {
@@ -218,6 +260,14 @@ describe('agenttrace CLI', () => {
       expect(
         await json(...api, 'sql', "SELECT count() AS n FROM agent_runs WHERE agent = 'gateway'"),
       ).toEqual([{ n: 8 }]);
+      const signals = await cli(...api, 'signals', '--signal', 'cost_budget', '--json');
+      expect(signals.code, signals.stderr).toBe(3);
+      expect(JSON.parse(signals.stdout)).toEqual([
+        expect.objectContaining({ signal: 'cost_budget', agent: 'ops_agent', threshold: 1 }),
+      ]);
+      const badSince = await cli(...api, 'signals', '--since', 'soon');
+      expect(badSince.code).toBe(2);
+      expect(badSince.stderr).toContain('since must be a duration');
       const refused = await cli(
         '--api',
         'http://127.0.0.1:4318',
@@ -231,5 +281,5 @@ describe('agenttrace CLI', () => {
       collector.kill('SIGTERM');
       await new Promise((resolve) => collector.once('exit', resolve));
     }
-  }, 90_000);
+  }, 150_000);
 });

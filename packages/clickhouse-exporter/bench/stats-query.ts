@@ -159,6 +159,14 @@ SELECT * FROM ${DB}.agent_runs
 WHERE run_id IN (SELECT run_id FROM ${DB}.agent_run_index ${where} ORDER BY started_at DESC LIMIT 50)
 ORDER BY started_at DESC`;
 
+/** Every signal over all history (the view computes at query time). */
+const SIGNALS_ALL = `SELECT signal, count() AS n FROM ${DB}.agent_signals GROUP BY signal`;
+/** What `agenttrace signals` runs: the last 24 h of the data, newest first. */
+const SIGNALS_LAST_DAY = `
+SELECT * FROM ${DB}.agent_signals
+WHERE detected_at >= toDateTime64('2026-03-07 00:00:00', 3, 'UTC')
+ORDER BY detected_at DESC LIMIT 100`;
+
 async function timed<T>(
   client: ClickHouseClient,
   query: string,
@@ -246,6 +254,8 @@ async function main(): Promise<void> {
         client,
         RUN_LIST_TWO_PHASE("WHERE agent = 'triage' AND status = 'failure'"),
       ),
+      signalsAllMs: await median(client, SIGNALS_ALL, RAW_REPEATS),
+      signalsLastDayMs: await median(client, SIGNALS_LAST_DAY, RAW_REPEATS),
     };
     console.log(
       JSON.stringify({

@@ -1,10 +1,11 @@
 /**
  * `agenttrace demo`: runs the example agents into the store (embedded by
  * default), then shows the runs, the waterfall of the run that needed
- * retries, failures and stats: agent behaviour visible in seconds.
+ * retries, stats and the signals that fired: agent behaviour visible in
+ * seconds.
  */
 import { ClickHouseSpanExporter, migrate } from '@agenttrace/clickhouse-exporter';
-import { getRunSteps, getRuns, getStats, listRuns } from '@agenttrace/query';
+import { getRunSteps, getRuns, getStats, listRuns, listSignals } from '@agenttrace/query';
 import { runExamples } from '@agenttrace/examples/all';
 import { createTracerProvider } from '@agenttrace/sdk';
 import { table } from '../format/table.js';
@@ -12,6 +13,7 @@ import { waterfall } from '../format/waterfall.js';
 import { print, type GlobalOptions } from '../io.js';
 import { describeStore, withStore } from '../store-access.js';
 import { runColumns, statsColumns } from './read.js';
+import { signalColumns } from './signals.js';
 
 /** Runs the demo; progress goes to stderr so `--json` output stays clean. */
 export async function runDemo(g: GlobalOptions): Promise<void> {
@@ -37,10 +39,19 @@ export async function runDemo(g: GlobalOptions): Promise<void> {
     const steps = detail ? await getRunSteps(store.client, detail.run_id) : [];
     const stats = await getStats(store.client, { by: 'agent', since: '1h' });
     const byModel = await getStats(store.client, { by: 'model', since: '1h' });
+    const signals = await listSignals(store.client, { since: since.toISOString() });
     const seconds = (Date.now() - started) / 1000;
     print(
       g,
-      { summary, runs, trace: detail ? { run: detail, steps } : null, stats, byModel, seconds },
+      {
+        summary,
+        runs,
+        trace: detail ? { run: detail, steps } : null,
+        stats,
+        byModel,
+        signals,
+        seconds,
+      },
       () =>
         [
           g.paint('bold', `${runs.length} runs traced in ${seconds.toFixed(1)} s`),
@@ -54,7 +65,10 @@ export async function runDemo(g: GlobalOptions): Promise<void> {
           g.paint('bold', 'model calls by model (last hour)'),
           table(byModel, statsColumns('model')),
           '',
-          `next: agenttrace runs --status failure · agenttrace trace <run-id> · agenttrace stats --by variant · agenttrace sql "SELECT * FROM agent_failures"`,
+          g.paint('bold', `signals fired (${signals.length})`),
+          table(signals, signalColumns(g)),
+          '',
+          `next: agenttrace runs --status failure · agenttrace trace <run-id> · agenttrace stats --by variant · agenttrace signals · agenttrace sql "SELECT * FROM agent_failures"`,
         ].join('\n'),
     );
   });
