@@ -9,12 +9,14 @@ import { failureAnalysisDashboard } from './dashboards/failure-analysis.js';
 import { overviewDashboard } from './dashboards/overview.js';
 import { providerComparisonDashboard } from './dashboards/provider-comparison.js';
 import { runExplorerDashboard } from './dashboards/run-explorer.js';
+import { signalsDashboard } from './dashboards/signals.js';
 
 export { abComparisonDashboard } from './dashboards/ab-comparison.js';
 export { failureAnalysisDashboard } from './dashboards/failure-analysis.js';
 export { overviewDashboard } from './dashboards/overview.js';
 export { providerComparisonDashboard } from './dashboards/provider-comparison.js';
 export { runExplorerDashboard } from './dashboards/run-explorer.js';
+export { signalsDashboard } from './dashboards/signals.js';
 export {
   CLICKHOUSE_PLUGIN_ID,
   ClickHouseQueryBuilder,
@@ -57,6 +59,7 @@ export function buildDashboards(): GeneratedDashboard[] {
     { file: 'failure-analysis.json', dashboard: failureAnalysisDashboard().build() },
     { file: 'ab-comparison.json', dashboard: abComparisonDashboard().build() },
     { file: 'provider-comparison.json', dashboard: providerComparisonDashboard().build() },
+    { file: 'signals.json', dashboard: signalsDashboard().build() },
   ].map(({ file, dashboard }) => ({ file, dashboard: withPanelIds(dashboard) }));
 }
 

@@ -93,6 +93,7 @@ describe('dashboard queries on the real engine', () => {
       'agent_feedback',
       'agent_stats',
       'agent_stats_hourly',
+      'agent_signals',
     ]) {
       const { data } = await runQuery(engine, `SELECT count() FROM ${view}`);
       expect(Number(data[0]?.[0]), view).toBeGreaterThan(0);

@@ -3,7 +3,8 @@
  * `AgentTracer` runs through the privacy `AllowlistSpanProcessor` and the
  * `ClickHouseSpanExporter` into a migrated store. Two agents, two versions,
  * variants a/b, two environments, two model providers with a fallback from
- * one to the other, retried and failing tools, failed retrievals, feedback.
+ * one to the other, retried and failing tools, failed retrievals, feedback;
+ * then the tool misbehaviour of the examples' ops agent (signals).
  */
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -17,6 +18,7 @@ import {
   type RunRef,
 } from '@agenttrace/sdk';
 import { ClickHouseSpanExporter, type Store } from '@agenttrace/clickhouse-exporter';
+import { runMisbehavingAgent } from '../../../examples/misbehaving-agent.js';
 
 /** One demo run's script. */
 interface Scenario {
@@ -195,5 +197,19 @@ export async function seedDemo(store: Store, database: string): Promise<DemoData
     await exporter.forceFlush();
     await provider.shutdown();
   }
+  // An agent whose tool steps fire signals (loop, retry storm, propagation), for
+  // the signals dashboard; no model calls, so the provider panels stay as above.
+  const exporter = new ClickHouseSpanExporter({ store, database, flushIntervalMs: 20 });
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({
+      'service.name': 'ops-api',
+      'deployment.environment.name': 'prod',
+    }),
+    spanProcessors: [new AllowlistSpanProcessor(new SimpleSpanProcessor(exporter))],
+  });
+  runs += await runMisbehavingAgent(provider, { toolsOnly: true });
+  await provider.forceFlush();
+  await exporter.forceFlush();
+  await provider.shutdown();
   return { from, to: new Date(), runs };
 }
