@@ -87,8 +87,8 @@ describe('planMigrations for a cluster', () => {
       }
     }
     // agent_steps (2 IN, 2 JOIN), agent_failures (1), agent_feedback (2), agent_stats_hourly (1),
-    // agent_signals (4 JOIN), agent_trace_runs (1 IN).
-    expect(joins).toBe(13);
+    // agent_signals (4 JOIN), agent_trace_runs (1 IN), agent_regressions (1 JOIN).
+    expect(joins).toBe(14);
   });
 
   it('gives the same answers as the single-node views (run on one node without ON CLUSTER)', async () => {
