@@ -64,17 +64,21 @@ describe('agent_signals', () => {
     expect(fired('storm_near')).toEqual([]);
   });
 
-  it('fires retry_rate on 12 retries of one provider in a minute, not 9', () => {
-    expect(fired('rate_fire')).toEqual([
-      expect.objectContaining({
+  it('fires retry_rate on 24 retries of one provider within seconds, not 9', () => {
+    const rate = fired('rate_fire');
+    // One minute, or two if the runs straddled a minute boundary.
+    expect(rate.length).toBeGreaterThanOrEqual(1);
+    expect(rate.length).toBeLessThanOrEqual(2);
+    for (const row of rate)
+      expect(row).toMatchObject({
         signal: 'retry_rate',
         level: 'agent',
         run_id: '',
         subject: 'openai',
-        value: 12,
         threshold: 10,
-      }),
-    ]);
+      });
+    expect(rate.reduce((n, r) => n + r.value, 0)).toBeLessThanOrEqual(24);
+    expect(Math.max(...rate.map((r) => r.value))).toBeGreaterThanOrEqual(12);
     expect(fired('rate_near')).toEqual([]);
   });
 
