@@ -14,6 +14,7 @@
 import { context } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { CollectorError } from './errors.js';
 import type { CollectorLogger } from './logger.js';
 import type { CollectorMetrics } from './metrics.js';
 
@@ -52,7 +53,7 @@ interface Entry {
 
 const SHUT_DOWN: ExportResult = {
   code: ExportResultCode.FAILED,
-  error: new Error('the collector is shutting down'),
+  error: new CollectorError('shutting_down', 'the collector is shutting down'),
 };
 
 /** Groups requests into `export` calls, one call at a time. */

@@ -95,7 +95,7 @@ function refusalOf(error: Error | undefined): {
   const message =
     code === 'SPOOL_FULL'
       ? 'the spool is full: the store is behind'
-      : code === 'EXPORTER_SHUT_DOWN' || error?.message === 'the collector is shutting down'
+      : code === 'EXPORTER_SHUT_DOWN' || code === 'shutting_down'
         ? 'the collector is shutting down'
         : 'the spans could not be made durable; nothing was stored';
   return { status: 503, grpc: GRPC_CODE.unavailable, reason: 'unavailable', message };
