@@ -68,6 +68,18 @@ export const ATTR_PROMPT_VERSION = 'agenttrace.prompt.version';
 export const ATTR_FEEDBACK_RUN_ID = 'agenttrace.feedback.run_id';
 /** How many attributes, names or messages the allowlist removed from this span. */
 export const ATTR_PRIVACY_DROPPED = 'agenttrace.privacy.dropped';
+/**
+ * The pseudonymous session of a span: an HMAC-SHA-256 pseudonym of the
+ * conversation, session or thread id it carried, written only by the
+ * allowlist's pseudonymizer (never a raw id).
+ */
+export const ATTR_SESSION_ID = 'agenttrace.session.id';
+/** The end user's pseudonym, written only by the pseudonymizer and only when enabled. */
+export const ATTR_USER_ID = 'agenttrace.user.id';
+/** The GenAI conventions' conversation id: where `tracer.run({ sessionId })` puts the raw id. */
+export const ATTR_GEN_AI_CONVERSATION_ID = 'gen_ai.conversation.id';
+/** The general conventions' end-user id: where `tracer.run({ userId })` puts the raw id. */
+export const ATTR_USER_ID_RAW = 'user.id';
 /** Prefix of user metadata set with `step.setMetadata` / `run.setMetadata`. */
 export const METADATA_PREFIX = 'agenttrace.meta.';
 
