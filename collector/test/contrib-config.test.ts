@@ -1,9 +1,23 @@
 import { readFileSync } from 'node:fs';
-import { createPrivacyPolicy, isSafeName, looksSensitive } from '@agenttrace/sdk';
+import {
+  createPrivacyPolicy,
+  isSafeName,
+  isSafeStatusMessage,
+  looksSensitive,
+  rule,
+} from '@agenttrace/sdk';
+import { compileRule } from '../../packages/sdk/src/privacy/rules.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { contribCollectorConfig } from '../src/contrib/contrib-config.js';
-import { NAME_RE2, SENSITIVE_NOT_IN_RE2, SENSITIVE_RE2 } from '../src/contrib/ottl-statements.js';
+import {
+  DIGITS_BEFORE_MASK_RE2,
+  NAME_RE2,
+  SENSITIVE_NOT_IN_RE2,
+  SENSITIVE_RE2,
+  SNAPSHOT_DATE_RE2,
+  STATUS_MESSAGE_RE2,
+} from '../src/contrib/ottl-statements.js';
 
 interface Config {
   processors: Record<
@@ -99,6 +113,58 @@ describe('contribCollectorConfig', () => {
     ])
       expect([n, name.test(n)]).toEqual([n, isSafeName(n)]);
     expect(SENSITIVE_NOT_IN_RE2).toHaveLength(1);
+  });
+
+  it('keeps dated model snapshots as the SDK does, and still drops phone numbers in a model name', () => {
+    // the statements for gen_ai.request.model, replayed with JS regexes (RE2 syntax is a subset)
+    const span = statements('span');
+    const at = span.indexOf(
+      'set(attributes["agenttrace.scratch.masked"], attributes["gen_ai.request.model"]) where attributes["gen_ai.request.model"] != nil',
+    );
+    expect(at).toBeGreaterThan(0);
+    expect(span[at + 1]).toMatch(/^replace_pattern\(attributes\["agenttrace\.scratch\.masked"\]/);
+    expect(span[at + 2]).toMatch(
+      /^delete_key\(attributes, "gen_ai\.request\.model"\) where .*agenttrace\.scratch\.masked/,
+    );
+    expect(span[at + 3]).toBe('delete_key(attributes, "agenttrace.scratch.masked")');
+    const sensitive = new RegExp(SENSITIVE_RE2.replace(/\(\?i:/g, '(?:'), 'i');
+    const kept = (v: string) => {
+      const masked = v.replace(new RegExp(SNAPSHOT_DATE_RE2, 'g'), '$1~$2');
+      return !sensitive.test(masked) && !new RegExp(DIGITS_BEFORE_MASK_RE2).test(masked);
+    };
+    const sdk = compileRule(rule.model());
+    for (const v of [
+      'claude-sonnet-4-5-20250929',
+      'gpt-4.1-2025-04-14',
+      'o3-2025-04-16',
+      'claude-3-5-sonnet@20241022',
+      'anthropic.claude-3-5-sonnet-20241022-v2:0',
+      'gpt-4o-mini',
+      'gpt-4o-4155550199',
+      'model-415-20250929',
+      'jane-2025-01-01-4155550199',
+      'jane@example.com',
+    ])
+      expect([v, kept(v)]).toEqual([v, sdk(v)]);
+  });
+
+  it('keeps only a failure code or an exception class name as the status message, as the SDK does', () => {
+    const statement = statements('span').find((st) => st.startsWith('set(status.message, "")'));
+    expect(statement).toContain(JSON.stringify(STATUS_MESSAGE_RE2));
+    const sensitive = new RegExp(SENSITIVE_RE2.replace(/\(\?i:/g, '(?:'), 'i');
+    const kept = (m: string) =>
+      new RegExp(STATUS_MESSAGE_RE2).test(m) && m.length <= 64 && !sensitive.test(m);
+    for (const m of [
+      'rate_limited',
+      'quota_exceeded',
+      'RateLimitError',
+      'APIConnectionException',
+      'PLANTED-secret-7f3a',
+      'sk-proj-abcdEFGH1234',
+      'Rate limit reached for jane@example.com',
+      'user_4155550199',
+    ])
+      expect([m, kept(m)]).toEqual([m, isSafeStatusMessage(m)]);
   });
 
   it('skips a statement that errors instead of dropping the payload (error_mode: ignore, no group overrides it)', () => {

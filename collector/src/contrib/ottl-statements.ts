@@ -10,6 +10,8 @@ import {
   LABEL_PATTERN,
   NAME_VERBS,
   SENSITIVE_PATTERNS,
+  STATUS_MESSAGE_MAX_LENGTH,
+  STATUS_MESSAGE_PATTERN,
   conventions as C,
   type AttributeRule,
   type PrivacyPolicy,
@@ -48,6 +50,20 @@ const LABEL_BODY = LABEL.slice(1, -1);
 /** Span and event names: one label, or a known verb and one label (as `isSafeName`). */
 export const NAME_RE2 = `^(?:${LABEL_BODY}|(?:${[...NAME_VERBS].map(escape).join('|')}) ${LABEL_BODY})$`;
 
+/**
+ * A model's snapshot date, as `maskSnapshotDates` finds it, in RE2 (no
+ * lookaround): the separator before and what follows are captured and put
+ * back around the mask by `$1~$2`.
+ */
+export const SNAPSHOT_DATE_RE2 =
+  '([-@_.])20[23]\\d-?(?:0[1-9]|1[0-2])-?(?:0[1-9]|[12]\\d|3[01])($|[-@_.:/][^\\d]|[^\\d.:/@_-])';
+/** Three or more digits right before a masked date: with it they could spell a longer number. */
+export const DIGITS_BEFORE_MASK_RE2 = '\\d(?:[.-]?\\d){2,}[-@_.]~';
+/** The status messages kept: a failure code or an exception class name. */
+export const STATUS_MESSAGE_RE2 = STATUS_MESSAGE_PATTERN.source;
+/** Scratch attribute a model name is masked in before the detectors run; deleted right after. */
+const SCRATCH = 'agenttrace.scratch.masked';
+
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -76,6 +92,23 @@ function ruleStatements(key: string, r: AttributeRule): string[] {
       const pattern = r.pattern ? re2(r.pattern) : LABEL;
       const max = r.maxLength ?? 128;
       if (pattern === undefined) return [`delete_key(attributes, ${q(key)}) where ${a} != nil`];
+      if (r.dates === true) {
+        // a dated snapshot's digits would read as a phone number: the
+        // detectors run on a copy with the date masked, as the SDK does
+        const s = attr(SCRATCH);
+        return [
+          notString,
+          del(
+            `(not IsMatch(${a}, ${q(pattern)}) or not IsMatch(${a}, ${q(`^(?s:.){0,${max}}$`)}))`,
+          ),
+          `set(${s}, ${a}) where ${a} != nil`,
+          `replace_pattern(${s}, ${q(SNAPSHOT_DATE_RE2)}, "$$1~$$2")`,
+          del(
+            `(IsMatch(${s}, ${q(SENSITIVE_RE2)}) or IsMatch(${s}, ${q(DIGITS_BEFORE_MASK_RE2)}))`,
+          ),
+          `delete_key(attributes, ${q(SCRATCH)})`,
+        ];
+      }
       return [
         notString,
         del(
@@ -168,7 +201,6 @@ function aliasStatements(): string[] {
 
 /** Builds the statements for `policy`. */
 export function ottlStatements(policy: PrivacyPolicy): OttlStatements {
-  const label64 = `^[A-Za-z0-9_@][A-Za-z0-9_.:/@-]{0,63}$`;
   return {
     resource: keepAndCheck(policy.resourceAttributes),
     scope: [
@@ -179,7 +211,7 @@ export function ottlStatements(policy: PrivacyPolicy): OttlStatements {
       ...aliasStatements(),
       ...keepAndCheck(policy.spanAttributes),
       `set(name, ${q(C.SPAN_NAME_REDACTED)}) where not IsMatch(name, ${q(NAME_RE2)}) or IsMatch(name, ${q(SENSITIVE_RE2)})`,
-      `set(status.message, "") where status.message != "" and (not IsMatch(status.message, ${q(label64)}) or IsMatch(status.message, ${q(SENSITIVE_RE2)}))`,
+      `set(status.message, "") where status.message != "" and (not IsMatch(status.message, ${q(STATUS_MESSAGE_RE2)}) or not IsMatch(status.message, ${q(`^(?s:.){0,${STATUS_MESSAGE_MAX_LENGTH}}$`)}) or IsMatch(status.message, ${q(SENSITIVE_RE2)}))`,
       `set(trace_state, "")`,
     ],
     spanevent: [

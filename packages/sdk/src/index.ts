@@ -38,6 +38,12 @@ export {
   SENSITIVE_PATTERNS,
 } from './privacy/sensitive.js';
 export { filterSpan, isSafeName, NAME_VERBS } from './privacy/filter-span.js';
+export {
+  isSafeStatusMessage,
+  STATUS_MESSAGE_MAX_LENGTH,
+  STATUS_MESSAGE_PATTERN,
+} from './privacy/status-message.js';
+export { maskSnapshotDates } from './privacy/model-name.js';
 export { ALIASES } from './privacy/aliases.js';
 export { DropCounter } from './privacy/drop-counter.js';
 export * as conventions from './conventions.js';

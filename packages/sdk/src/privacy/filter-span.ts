@@ -17,8 +17,9 @@ import { looksSensitiveNumber } from './numbers.js';
 import type { PrivacyPolicy } from './policy.js';
 import type { Check } from './rules.js';
 import { isSafeName } from './safe-name.js';
-import { isSafeLabel, LABEL_PATTERN } from './sensitive.js';
+import { isSafeLabel } from './sensitive.js';
 import { dbSpanName, httpSpanName, isSafeSpanName } from './span-name.js';
+import { isSafeStatusMessage } from './status-message.js';
 
 export { isSafeName, NAME_VERBS } from './safe-name.js';
 
@@ -174,7 +175,7 @@ function filterContext(ctx: SpanContext, counter: DropCounter): SpanContext {
 
 function filterStatus(status: SpanStatus, counter: DropCounter): SpanStatus {
   if (status.message === undefined || status.message === '') return status;
-  if (isSafeLabel(status.message, LABEL_PATTERN, 64)) return status;
+  if (isSafeStatusMessage(status.message)) return status;
   counter.add(DROPPED_STATUS_MESSAGE);
   return { code: status.code };
 }

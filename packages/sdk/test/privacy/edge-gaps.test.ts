@@ -5,7 +5,7 @@
  * pipeline, with what must still be kept beside what must be dropped.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Attributes } from '@opentelemetry/api';
+import { SpanStatusCode, type Attributes } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import {
   AgentFailureError,
@@ -213,5 +213,32 @@ describe('failure classification', () => {
     expect(classifyForeignError({ types: ['AI_APICallError'], messages: ['Bad request'] })).toBe(
       undefined,
     );
+  });
+});
+
+describe('status messages', () => {
+  function statusOf(message: string) {
+    const p = createPipeline();
+    const span = p.provider.getTracer('hand-written').startSpan('chat');
+    span.setStatus({ code: SpanStatusCode.ERROR, message });
+    span.end();
+    return p.spans()[0]!.status;
+  }
+
+  it('keeps a failure code or an exception class name', () => {
+    for (const m of ['rate_limited', 'quota_exceeded', 'RateLimitError', 'APIConnectionException'])
+      expect(statusOf(m)).toEqual({ code: SpanStatusCode.ERROR, message: m });
+  });
+
+  it('drops a one-token message that is a label but no code: a secret, a key, an id', () => {
+    for (const m of [
+      'PLANTED-secret-7f3a',
+      'sk-proj-abcdEFGH1234',
+      'session:9f2c1d',
+      'Jane.Doe',
+      'user_4155550199',
+      'a'.repeat(65),
+    ])
+      expect([m, statusOf(m)]).toEqual([m, { code: SpanStatusCode.ERROR }]);
   });
 });
