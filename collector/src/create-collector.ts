@@ -8,12 +8,14 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { ExporterStats } from '@agenttrace/clickhouse-exporter';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTokenVerifier } from './auth.js';
 import { handleTraces, type TracesContext } from './handle-traces.js';
 import { CollectorMetrics } from './metrics.js';
 import { resolveOptions, type CollectorOptions } from './options.js';
 import { Pipeline } from './pipeline.js';
+import { lingerOnClose } from './lingering-close.js';
 import { markRequestStart } from './read-body.js';
 import { routeBodyLimit } from './route-limits.js';
 
@@ -94,6 +96,9 @@ export function createCollector(options: CollectorOptions): Collector {
   app.use('*', async (c, next) => {
     markRequestStart(c.req.raw);
     await next();
+    // A body refused unread: answer, then read a little of the rest before closing.
+    const socket = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket;
+    if (socket && (c.res.status === 408 || c.res.status === 413)) lingerOnClose(socket);
   });
   app.use('*', routeBodyLimit(o.maxRouteBodyBytes));
   app.post('/v1/traces', async (c) => {

@@ -202,6 +202,25 @@ describe('body limits while reading', () => {
       expect(sent).toBeLessThan(200 * MiB);
     });
 
+  it('reads what a refused client still sends for a while, so the client gets the 413 and a clean close, not a reset', async () => {
+    t = await startCollector();
+    const bytesRead = countBytesRead(t);
+    const x = rawRequest(t.url, tracesHead('application/x-protobuf'));
+    open.push(x);
+    let reset: Error | undefined;
+    x.socket.on('error', (err) => (reset = err));
+    await streamFiller(x, 200 * MiB, true);
+    expect(await x.status).toBe(413);
+    // The client had more in flight: 1 MiB after the answer, then its end.
+    const piece = chunk(Buffer.alloc(64 * 1024, 0x61));
+    for (let i = 0; i < 16 && !x.socket.destroyed; i++) x.socket.write(piece);
+    x.socket.end();
+    const reply = await x.closed;
+    expect(reply).toContain('exceeds 4194304 bytes');
+    expect(reset).toBeUndefined();
+    expect(bytesRead()).toBeLessThan(4 * MiB + 16 * MiB);
+  });
+
   it('still serves a small body on a limited route', async () => {
     t = await startCollector();
     const res = await fetch(`${t.url}/metrics`, { method: 'GET' });
