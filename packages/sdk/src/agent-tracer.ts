@@ -42,12 +42,37 @@ export interface RunOptions {
   metadata?: Metadata;
   /** Extra links, for example to the request that triggered the run. */
   links?: Link[];
+  /**
+   * The conversation or session this run belongs to, as your application
+   * names it (any id, even an e-mail address). Set raw as
+   * `gen_ai.conversation.id` on the run span; the allowlist replaces it with
+   * its HMAC pseudonym `agenttrace.session.id` when the provider has a
+   * `sessionKey`, and drops it otherwise. Never stored as given.
+   */
+  sessionId?: string;
+  /**
+   * The end user, as your application names them. Set raw as `user.id`;
+   * stored only as the pseudonym `agenttrace.user.id`, and only when the
+   * provider has a `sessionKey` and `pseudonymizeUserId: true`.
+   */
+  userId?: string;
 }
 
 /** Options of {@link AgentTracer.recordFeedback}. */
 export interface FeedbackOptions {
   /** A label for the score, such as `thumbs_up`. */
   label?: string;
+}
+
+/** Longest session or user id accepted: longer values are not ids. */
+const MAX_ID_LENGTH = 1_024;
+
+function rawId(field: string, value: string | undefined): void {
+  if (value === undefined) return;
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH)
+    throw new TypeError(
+      `${field} must be a non-empty string of at most ${MAX_ID_LENGTH} characters (got ${typeof value === 'string' ? `a string of length ${value.length}` : typeof value})`,
+    );
 }
 
 function label(field: string, value: string | undefined, required: boolean): void {
@@ -174,6 +199,8 @@ export class AgentTracer implements RunHost {
       options.promptTemplate !== undefined,
     );
     label('promptTemplate.version', options.promptTemplate?.version, false);
+    rawId('sessionId', options.sessionId);
+    rawId('userId', options.userId);
     const id = randomUUID();
     const attributes: Attributes = {
       [C.ATTR_GEN_AI_OPERATION_NAME]: C.OPERATION.invokeAgent,
@@ -192,6 +219,10 @@ export class AgentTracer implements RunHost {
         attributes[C.ATTR_PROMPT_VERSION] = options.promptTemplate.version;
     }
     if (options.metadata) Object.assign(attributes, metadataAttributes(options.metadata));
+    // raw: only the allowlist's pseudonym of it is ever exported
+    if (options.sessionId !== undefined)
+      attributes[C.ATTR_GEN_AI_CONVERSATION_ID] = options.sessionId;
+    if (options.userId !== undefined) attributes[C.ATTR_USER_ID_RAW] = options.userId;
     const links = originRun
       ? [...(options.links ?? []), { context: originRun.span.spanContext() }]
       : options.links;

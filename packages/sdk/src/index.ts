@@ -46,5 +46,17 @@ export {
 export { maskSnapshotDates } from './privacy/model-name.js';
 export { ALIASES } from './privacy/aliases.js';
 export { DropCounter } from './privacy/drop-counter.js';
+export {
+  SessionPseudonymizer,
+  SessionKeyError,
+  readSessionKeyFile,
+  isPseudonymShaped,
+  PSEUDONYM_PATTERN,
+  MIN_SESSION_KEY_BYTES,
+} from './privacy/pseudonymize.js';
+export type { PseudonymKind, SessionKey } from './privacy/pseudonymize.js';
+export { SESSION_SOURCE_KEYS, isSessionSourceKey } from './privacy/session-sources.js';
+export { readSessionEnv } from './session-env.js';
+export type { SessionEnv } from './session-env.js';
 export * as conventions from './conventions.js';
 export { VERSION } from './version.js';

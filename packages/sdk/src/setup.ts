@@ -23,6 +23,8 @@ import {
 import { readOtelEnv } from './otel-env.js';
 import { AllowlistSpanProcessor } from './privacy/allowlist-span-processor.js';
 import type { PrivacyPolicy, PrivacyPolicyOptions } from './privacy/policy.js';
+import { SessionPseudonymizer, type SessionKey } from './privacy/pseudonymize.js';
+import { readSessionEnv } from './session-env.js';
 
 /** Options of {@link createTracerProvider}. */
 export interface TracerProviderSetupOptions {
@@ -51,6 +53,21 @@ export interface TracerProviderSetupOptions {
   sampler?: Sampler;
   /** Record and export nothing (spans are non-recording). @default `OTEL_SDK_DISABLED`, else false */
   disabled?: boolean;
+  /**
+   * The HMAC-SHA-256 key (32+ bytes) under which session ids
+   * (`tracer.run({ sessionId })`, `gen_ai.conversation.id`, `session.id`…)
+   * become pseudonyms (`agenttrace.session.id`). Without a key, session ids
+   * are dropped, never stored. Use the collector's key to get the same
+   * pseudonyms on both paths.
+   * @default `AGENTTRACE_SESSION_KEY_FILE`'s content, else `AGENTTRACE_SESSION_KEY`, else none
+   */
+  sessionKey?: SessionKey | SessionPseudonymizer;
+  /**
+   * Also store the pseudonym of an end-user id (`tracer.run({ userId })`,
+   * `user.id`…) as `agenttrace.user.id`; needs a `sessionKey`.
+   * @default `AGENTTRACE_PSEUDONYMIZE_USER_ID`, else false
+   */
+  pseudonymizeUserId?: boolean;
 }
 
 let contextManagerRegistered = false;
@@ -71,6 +88,14 @@ export function createTracerProvider(options: TracerProviderSetupOptions): Trace
     contextManagerRegistered = true;
   }
   const env = readOtelEnv();
+  // the environment only for what the options leave open, and before anything starts: a bad key throws here
+  const sessionEnv =
+    options.sessionKey === undefined || options.pseudonymizeUserId === undefined
+      ? readSessionEnv()
+      : undefined;
+  const key = options.sessionKey ?? sessionEnv?.sessionKey;
+  const sessionKey =
+    key === undefined || key instanceof SessionPseudonymizer ? key : new SessionPseudonymizer(key);
   const attributes: Record<string, string> = {};
   if (options.serviceName !== undefined) attributes[RESOURCE_SERVICE_NAME] = options.serviceName;
   if (options.serviceVersion !== undefined)
@@ -91,6 +116,12 @@ export function createTracerProvider(options: TracerProviderSetupOptions): Trace
       .merge(env.resource)
       .merge(resourceFromAttributes(attributes)),
     sampler: disabled ? new AlwaysOffSampler() : (options.sampler ?? env.sampler),
-    spanProcessors: [new AllowlistSpanProcessor(batch, { policy: options.policy })],
+    spanProcessors: [
+      new AllowlistSpanProcessor(batch, {
+        policy: options.policy,
+        sessionKey,
+        pseudonymizeUserId: options.pseudonymizeUserId ?? sessionEnv?.pseudonymizeUserId,
+      }),
+    ],
   });
 }

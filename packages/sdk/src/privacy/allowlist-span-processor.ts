@@ -10,11 +10,23 @@ import { DropCounter } from './drop-counter.js';
 import { filterSpan, skeletonSpan, type FilterCaches } from './filter-span.js';
 import { createPrivacyPolicy, type PrivacyPolicy, type PrivacyPolicyOptions } from './policy.js';
 import { publishableDrops } from './publishable-drops.js';
+import { SessionPseudonymizer, type SessionKey } from './pseudonymize.js';
+import { applySessionStep } from './session-span.js';
+import { isSessionSourceKey } from './session-sources.js';
 
 /** Options of {@link AllowlistSpanProcessor}. */
 export interface AllowlistSpanProcessorOptions {
   /** A policy built with `createPrivacyPolicy`, or options to extend the default. @default the default policy */
   policy?: PrivacyPolicy | PrivacyPolicyOptions;
+  /**
+   * The HMAC-SHA-256 key (32+ bytes) session and user ids are pseudonymized
+   * under, or a pseudonymizer built with one. Without it, session ids are
+   * dropped and counted, never stored.
+   * @default undefined (no sessions)
+   */
+  sessionKey?: SessionKey | SessionPseudonymizer;
+  /** Also store an end-user id's pseudonym (`agenttrace.user.id`); needs `sessionKey`. @default false */
+  pseudonymizeUserId?: boolean;
 }
 
 /** What the allowlist did so far. Key names only; values are never kept. */
@@ -35,6 +47,8 @@ export interface AllowlistStats {
    * out. Always set by `AllowlistSpanProcessor`.
    */
   readonly droppedByKnownKey?: Readonly<Record<string, number>>;
+  /** Raw session and user id attributes replaced by their pseudonym (not counted as dropped). */
+  readonly pseudonymized?: number;
 }
 
 function isPolicy(p: PrivacyPolicy | PrivacyPolicyOptions): p is PrivacyPolicy {
@@ -54,6 +68,11 @@ function isPolicy(p: PrivacyPolicy | PrivacyPolicyOptions): p is PrivacyPolicy {
  */
 export class AllowlistSpanProcessor implements SpanProcessor {
   private readonly policy: PrivacyPolicy;
+  private readonly pseudonymizer: SessionPseudonymizer | undefined;
+  private readonly userIds: boolean;
+  /** Source keys the filter counted as dropped that became a pseudonym, by key. */
+  private readonly replacedByKey = new Map<string, number>();
+  private replaced = 0;
   private readonly counter = new DropCounter();
   private readonly caches: FilterCaches = { resources: new WeakMap(), scopes: new WeakMap() };
   /** The live parent of each started span whose parent is a local SDK span. */
@@ -68,6 +87,17 @@ export class AllowlistSpanProcessor implements SpanProcessor {
   ) {
     const p = options.policy ?? {};
     this.policy = isPolicy(p) ? p : createPrivacyPolicy(p);
+    assertNoRawIdRules(this.policy);
+    const key = options.sessionKey;
+    this.pseudonymizer =
+      key === undefined || key instanceof SessionPseudonymizer
+        ? key
+        : new SessionPseudonymizer(key);
+    this.userIds = options.pseudonymizeUserId === true;
+    if (this.userIds && this.pseudonymizer === undefined)
+      diag.warn(
+        'agenttrace allowlist: pseudonymizeUserId needs a sessionKey; user ids are dropped',
+      );
   }
 
   /**
@@ -107,6 +137,9 @@ export class AllowlistSpanProcessor implements SpanProcessor {
       const parent = this.parents.get(span);
       if (parent !== undefined) this.parents.delete(span);
       filtered = filterSpan(span, this.policy, this.counter, this.caches, parent);
+      // a raw id is never allowed, so a span without drops carries none: one lookup on the hot path
+      if (this.pseudonymizer !== undefined && C.ATTR_PRIVACY_DROPPED in filtered.attributes)
+        filtered = this.withPseudonyms(span, filtered, this.pseudonymizer);
     } catch (err) {
       this.failedClosed++;
       diag.error(
@@ -123,6 +156,19 @@ export class AllowlistSpanProcessor implements SpanProcessor {
     this.delegate.onEnd(filtered);
   }
 
+  private withPseudonyms(
+    span: ReadableSpan,
+    filtered: ReadableSpan,
+    pseudonymizer: SessionPseudonymizer,
+  ): ReadableSpan {
+    const result = applySessionStep(span, filtered, pseudonymizer, this.userIds);
+    for (const key of result.replaced) {
+      this.replaced++;
+      this.replacedByKey.set(key, (this.replacedByKey.get(key) ?? 0) + 1);
+    }
+    return result.span;
+  }
+
   /** Flushes the delegate. */
   forceFlush(): Promise<void> {
     return this.delegate.forceFlush();
@@ -137,12 +183,34 @@ export class AllowlistSpanProcessor implements SpanProcessor {
 
   /** Counts so far. */
   stats(): AllowlistStats {
+    const droppedByKey = this.counter.snapshot();
+    // ids that became a pseudonym were dropped by the filter but are not lost
+    for (const [key, n] of this.replacedByKey) {
+      const name = droppedByKey[key] !== undefined ? key : '(other)';
+      const left = (droppedByKey[name] ?? 0) - n;
+      if (left > 0) droppedByKey[name] = left;
+      else delete droppedByKey[name];
+    }
     return {
       spans: this.spans,
       failedClosed: this.failedClosed,
-      dropped: this.counter.total,
-      droppedByKey: this.counter.snapshot(),
-      droppedByKnownKey: publishableDrops(this.counter.snapshot(), this.policy),
+      dropped: this.counter.total - this.replaced,
+      droppedByKey,
+      droppedByKnownKey: publishableDrops(droppedByKey, this.policy),
+      pseudonymized: this.replaced,
     };
   }
+}
+
+/**
+ * Refuses a policy that would let a raw session or user id through, or let
+ * a client write the pseudonym keys: only the pseudonymizer writes those.
+ */
+function assertNoRawIdRules(policy: PrivacyPolicy): void {
+  for (const map of [policy.spanAttributes, policy.eventAttributes, policy.resourceAttributes])
+    for (const key of map.keys())
+      if (isSessionSourceKey(key))
+        throw new TypeError(
+          `spanAttributes["${key}"] carries a session or user id: it is pseudonymized into ${C.ATTR_SESSION_ID} / ${C.ATTR_USER_ID} with a sessionKey and can never be allowed raw`,
+        );
 }
