@@ -10,6 +10,22 @@ export type { StatsRow } from './stats-query.js';
 export { listSignals, signalFiltersSchema, SIGNALS } from './signals-query.js';
 export type { SignalRow, SignalName, SignalFiltersInput } from './signals-query.js';
 export {
+  listRegressions,
+  regressionFiltersSchema,
+  regressionQuerySql,
+  REGRESSION_DIMENSIONS,
+  DEFAULT_REGRESSION_ALPHA,
+  DEFAULT_REGRESSION_MIN_RUNS,
+  DEFAULT_REGRESSION_WINDOW_MS,
+} from './regressions-query.js';
+export type {
+  RegressionRow,
+  RegressionDimension,
+  RegressionFiltersInput,
+} from './regressions-query.js';
+export { regressionSql, REGRESSION_COLUMNS, REGRESSION_METRICS } from './regressions-sql.js';
+export type { RegressionSqlParts } from './regressions-sql.js';
+export {
   runReadOnlySql,
   readonlySql,
   resolveSqlSandboxOptions,
