@@ -73,6 +73,8 @@ export const VIEW_NAMES = [
   'agent_trace_runs',
   'agent_signals',
   'agent_regressions',
+  'agent_session_index',
+  'agent_sessions',
 ] as const;
 
 /** Name of the bookkeeping table. */

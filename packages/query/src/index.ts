@@ -7,6 +7,8 @@ export { listRuns, getRuns, getRunSteps, listFailures, listFeedback } from './ru
 export type { RunRow, StepRow, FailureRow, FeedbackRow } from './run-queries.js';
 export { getStats } from './stats-query.js';
 export type { StatsRow } from './stats-query.js';
+export { listSessions, getSession, sessionFiltersSchema } from './sessions-query.js';
+export type { SessionRow, SessionDetail, SessionFiltersInput } from './sessions-query.js';
 export { listSignals, signalFiltersSchema, SIGNALS } from './signals-query.js';
 export type { SignalRow, SignalName, SignalFiltersInput } from './signals-query.js';
 export {
