@@ -13,9 +13,14 @@
  * AGENTTRACE_STORE_PATH       the embedded store's directory, default ./.agenttrace/store
  * AGENTTRACE_SPOOL_DIR        the write-ahead spool (also `--spool-dir`), default
  *                             <store>/agenttrace-spool, or .agenttrace/collector-spool for a server
+ * AGENTTRACE_SESSION_KEY_FILE a file holding the session key (32+ bytes); also
+ *                             `--session-key-file <path>`, which wins
+ * AGENTTRACE_SESSION_KEY      the session key itself; none = session ids are dropped
+ * AGENTTRACE_PSEUDONYMIZE_USER_ID  `true`: also store end-user pseudonyms
  */
 import { parseArgs } from 'node:util';
 import { storeOptionsFromEnv } from '@agenttrace/clickhouse-exporter';
+import { readSessionKeyFile } from '@agenttrace/sdk';
 import { createJsonLineLogger } from './logger.js';
 import { startCollectorService } from './service.js';
 import { collectTokens } from './tokens-file.js';
@@ -30,8 +35,20 @@ async function main(): Promise<void> {
       `AGENTTRACE_COLLECTOR_PORT must be an integer in 0..65535 (got ${env.AGENTTRACE_COLLECTOR_PORT})`,
     );
   const { values } = parseArgs({
-    options: { 'tokens-file': { type: 'string' }, 'spool-dir': { type: 'string' } },
+    options: {
+      'tokens-file': { type: 'string' },
+      'spool-dir': { type: 'string' },
+      'session-key-file': { type: 'string' },
+    },
   });
+  const keyFile = values['session-key-file'] ?? env.AGENTTRACE_SESSION_KEY_FILE;
+  const sessionKey = keyFile
+    ? readSessionKeyFile(keyFile)
+    : env.AGENTTRACE_SESSION_KEY || undefined;
+  if (sessionKey === undefined)
+    logger.warn(
+      'no --session-key-file, AGENTTRACE_SESSION_KEY_FILE or AGENTTRACE_SESSION_KEY: session ids are dropped',
+    );
   const { tokens, warning } = collectTokens({
     list: env.AGENTTRACE_COLLECTOR_TOKENS,
     file: values['tokens-file'] ?? env.AGENTTRACE_COLLECTOR_TOKENS_FILE,
@@ -50,6 +67,10 @@ async function main(): Promise<void> {
     host: env.AGENTTRACE_COLLECTOR_HOST ?? '127.0.0.1',
     spool: { dir: values['spool-dir'] ?? env.AGENTTRACE_SPOOL_DIR },
     logger,
+    collector: {
+      sessionKey,
+      pseudonymizeUserId: /^true$/i.test(env.AGENTTRACE_PSEUDONYMIZE_USER_ID?.trim() ?? ''),
+    },
   });
   const stop = (signal: string) => {
     logger.info('stopping', { signal });

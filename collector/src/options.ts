@@ -3,7 +3,12 @@
  * filled in here, and an invalid value throws a {@link CollectorError} naming
  * the field, what was expected and what was given.
  */
-import type { PrivacyPolicy, PrivacyPolicyOptions } from '@agenttrace/sdk';
+import {
+  MIN_SESSION_KEY_BYTES,
+  SessionPseudonymizer,
+  type PrivacyPolicy,
+  type PrivacyPolicyOptions,
+} from '@agenttrace/sdk';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { z } from 'zod';
 import { CollectorError } from './errors.js';
@@ -28,6 +33,16 @@ export interface CollectorOptions {
   tokens?: readonly string[];
   /** The allowlist policy, or options extending the default one. @default the default policy */
   policy?: PrivacyPolicy | PrivacyPolicyOptions;
+  /**
+   * The HMAC-SHA-256 key (32+ bytes) under which session and user ids
+   * become pseudonyms (`agenttrace.session.id`, `agenttrace.user.id`). Give
+   * the SDK the same key to get the same pseudonyms on both paths. Without
+   * it, session ids are dropped and counted, never stored.
+   * @default undefined (no sessions)
+   */
+  sessionKey?: string | Uint8Array;
+  /** Also store end-user pseudonyms (`agenttrace.user.id`); needs `sessionKey`. @default false */
+  pseudonymizeUserId?: boolean;
   /** Largest request body as sent (compressed or not), in bytes. @default 4_194_304 */
   maxBodyBytes?: number;
   /** Largest body after gunzip, in bytes. @default 16_777_216 */
@@ -98,6 +113,9 @@ export interface ResolvedCollectorOptions {
   readonly exporter: SpanExporter;
   readonly tokens: readonly string[];
   readonly policy: PrivacyPolicy | PrivacyPolicyOptions;
+  /** Built from `sessionKey`; `undefined` without one. */
+  readonly pseudonymizer: SessionPseudonymizer | undefined;
+  readonly pseudonymizeUserId: boolean;
   readonly maxBodyBytes: number;
   readonly maxDecompressedBytes: number;
   readonly maxConcurrentRequests: number;
@@ -128,6 +146,15 @@ const schema = z.object({
   policy: z
     .custom<PrivacyPolicy | PrivacyPolicyOptions>((v) => typeof v === 'object' && v !== null)
     .default({}),
+  sessionKey: z
+    .union([z.string(), z.instanceof(Uint8Array)])
+    .refine(
+      (v) =>
+        (typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : v.length) >= MIN_SESSION_KEY_BYTES,
+      `must be at least ${MIN_SESSION_KEY_BYTES} bytes`,
+    )
+    .optional(),
+  pseudonymizeUserId: z.boolean().default(false),
   maxBodyBytes: positive.default(4 * 1024 * 1024),
   maxDecompressedBytes: positive.default(16 * 1024 * 1024),
   maxConcurrentRequests: positive.default(32),
@@ -171,6 +198,7 @@ const schema = z.object({
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return `a string of length ${value.length}`;
+  if (value instanceof Uint8Array) return `${value.length} bytes`;
   if (typeof value === 'number' || typeof value === 'boolean' || value == null)
     return String(value);
   return Array.isArray(value) ? 'an array' : typeof value;
@@ -191,14 +219,19 @@ export function resolveOptions(options: CollectorOptions): ResolvedCollectorOpti
         'invalid_options',
         `requestTimeoutMs must be at least bodyTimeoutMs (${r.bodyTimeoutMs}) (got ${r.requestTimeoutMs})`,
       );
-    return { ...r, tailSampling: r.tailSampling };
+    const { sessionKey, ...rest } = r;
+    return {
+      ...rest,
+      tailSampling: r.tailSampling,
+      pseudonymizer: sessionKey === undefined ? undefined : new SessionPseudonymizer(sessionKey),
+    };
   }
   const issue = result.error.issues[0];
   const path = issue?.path.join('.') || '(options)';
   let value: unknown = options;
   for (const key of issue?.path ?? [])
     value = (value as Record<PropertyKey, unknown> | undefined)?.[key];
-  // Token values are secrets: describe, never print them.
+  // Token and key values are secrets: describe, never print them.
   throw new CollectorError(
     'invalid_options',
     `${path} ${issue?.message ?? 'is invalid'} (got ${describe(value)})`,

@@ -1,7 +1,8 @@
 /**
  * What happens to decoded spans: each goes through the SDK's
  * `AllowlistSpanProcessor` (defense in depth: spans from other SDKs arrive
- * unfiltered), then, when tail sampling is on, through the sampler, then
+ * unfiltered; with a session key it also replaces session and user ids by
+ * their pseudonyms, and keeps a pseudonym made upstream with the same key), then, when tail sampling is on, through the sampler, then
  * into the bounded export queue. Admission is decided before any of it, for
  * the whole request, so an accepted request is never partly dropped, and a
  * request is acknowledged only once the exporter called back for it.
@@ -46,7 +47,11 @@ export class Pipeline {
     private readonly o: ResolvedCollectorOptions,
     private readonly metrics: CollectorMetrics,
   ) {
-    this.allowlist = new AllowlistSpanProcessor(this.sink, { policy: o.policy });
+    this.allowlist = new AllowlistSpanProcessor(this.sink, {
+      policy: o.policy,
+      sessionKey: o.pseudonymizer,
+      pseudonymizeUserId: o.pseudonymizeUserId,
+    });
     this.queue = new ExportQueue({ ...o, metrics });
     this.sampler = o.tailSampling
       ? new TailSampler(o.tailSampling, (spans) => this.queue.pushBackground(spans), metrics)

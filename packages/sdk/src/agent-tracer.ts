@@ -14,13 +14,14 @@ import {
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
-import { PARALLEL_ORIGIN_KEY, RUN_KEY } from './context-keys.js';
+import { PARALLEL_ORIGIN_KEY, RUN_KEY, WORKFLOW_KEY } from './context-keys.js';
 import * as C from './conventions.js';
 import { isPromiseLike } from './is-promise-like.js';
 import { metadataAttributes, type Metadata } from './metadata.js';
 import { isSafeLabel } from './privacy/sensitive.js';
 import { Run, type RunHost, type RunIdentity, type RunRef } from './run.js';
 import { VERSION } from './version.js';
+import { traceWorkflow } from './workflow.js';
 
 /** Options of {@link AgentTracer}. */
 export interface AgentTracerOptions {
@@ -30,6 +31,17 @@ export interface AgentTracerOptions {
   agentVersion?: string;
   /** Where spans go. @default the global tracer provider */
   tracerProvider?: TracerProvider;
+  /**
+   * Who hosts the agent (`gen_ai.provider.name` of its run spans), e.g.
+   * `openai` for an OpenAI Assistants agent or `aws.bedrock` for a Bedrock
+   * agent. @default 'agenttrace' (an agent in this process; docs/conventions.md)
+   */
+  provider?: string;
+  /**
+   * The agent runs in another process or service, called over the network:
+   * run spans are CLIENT spans (`invoke_agent` client). @default false (in process: INTERNAL)
+   */
+  remote?: boolean;
 }
 
 /** Options of one run. All optional; none of them may carry content. */
@@ -99,10 +111,17 @@ export class AgentTracer implements RunHost {
   private readonly agentVersion: string | undefined;
   /** What steps of a run without a variant carry; shared, it never changes. */
   private readonly identity: RunIdentity;
+  private readonly provider: string;
+  private readonly runKind: SpanKind;
 
   constructor(options: AgentTracerOptions) {
     label('agentName', options?.agentName, true);
     label('agentVersion', options.agentVersion, false);
+    label('provider', options.provider, false);
+    if (options.remote !== undefined && typeof options.remote !== 'boolean')
+      throw new TypeError(`remote must be a boolean (got ${JSON.stringify(options.remote)})`);
+    this.provider = options.provider ?? C.DEFAULT_AGENT_PROVIDER;
+    this.runKind = options.remote === true ? SpanKind.CLIENT : SpanKind.INTERNAL;
     this.agentName = options.agentName;
     this.agentVersion = options.agentVersion;
     this.identity = {
@@ -146,6 +165,21 @@ export class AgentTracer implements RunHost {
     const active = context.active();
     const parentRun = active.getValue(RUN_KEY) as Run | undefined;
     return this.openRun(options, active, parentRun ? 'nested' : 'root', parentRun, undefined);
+  }
+
+  /**
+   * Traces a workflow that coordinates several agents: an `invoke_workflow`
+   * span named `invoke_workflow {name}`. Runs started inside it (of this or
+   * any other tracer) carry `gen_ai.workflow.name`; `fn` may be sync or async.
+   *
+   * @example
+   * await support.workflow('support_pipeline', async () => {
+   *   const plan = await triage.run((run) => classify(run, ticket));
+   *   return support.run((run) => answer(run, plan));
+   * });
+   */
+  workflow<T>(name: string, fn: () => T): T {
+    return traceWorkflow(this.tracer, name, fn);
   }
 
   /** @internal Implements `Run.fork`: a new trace, linked to the origin run. */
@@ -205,9 +239,20 @@ export class AgentTracer implements RunHost {
     const attributes: Attributes = {
       [C.ATTR_GEN_AI_OPERATION_NAME]: C.OPERATION.invokeAgent,
       [C.ATTR_GEN_AI_AGENT_NAME]: this.agentName,
+      [C.ATTR_GEN_AI_PROVIDER_NAME]: this.provider,
       [C.ATTR_RUN_ID]: id,
       [C.ATTR_RUN_ORIGIN]: origin,
     };
+    const workflow = parent.getValue(WORKFLOW_KEY) as string | undefined;
+    if (workflow !== undefined) attributes[C.ATTR_GEN_AI_WORKFLOW_NAME] = workflow;
+    // the immediate caller: the run whose step started this one, else the workflow
+    if (parentRun) {
+      attributes[C.ATTR_GEN_AI_CALLER_TYPE] = 'agent';
+      attributes[C.ATTR_GEN_AI_CALLER_NAME] = parentRun.agentName;
+    } else if (workflow !== undefined) {
+      attributes[C.ATTR_GEN_AI_CALLER_TYPE] = 'workflow';
+      attributes[C.ATTR_GEN_AI_CALLER_NAME] = workflow;
+    }
     if (this.agentVersion !== undefined)
       attributes[C.ATTR_GEN_AI_AGENT_VERSION] = this.agentVersion;
     if (parentRun) attributes[C.ATTR_RUN_PARENT_ID] = parentRun.id;
@@ -228,7 +273,7 @@ export class AgentTracer implements RunHost {
       : options.links;
     const span = this.tracer.startSpan(
       `${C.OPERATION.invokeAgent} ${this.agentName}`,
-      { kind: SpanKind.INTERNAL, attributes, links, root: origin === 'fork' },
+      { kind: this.runKind, attributes, links, root: origin === 'fork' },
       parent,
     );
     const identity =

@@ -28,9 +28,33 @@ export const ATTR_GEN_AI_DATA_SOURCE_ID = 'gen_ai.data_source.id';
 export const ATTR_GEN_AI_USAGE_INPUT_TOKENS = 'gen_ai.usage.input_tokens';
 export const ATTR_GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
 export const ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = 'gen_ai.usage.cache_read.input_tokens';
+/** Input tokens written to the provider's cache: the current spelling, the one stored. */
+export const ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS = 'gen_ai.usage.cache_write.input_tokens';
+/**
+ * The earlier spelling of {@link ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS}:
+ * read (the allowlist moves it to the new name; views read both), never written.
+ */
 export const ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS =
   'gen_ai.usage.cache_creation.input_tokens';
 export const ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS = 'gen_ai.usage.reasoning.output_tokens';
+/** The provider's id of one response (`chatcmpl-…`, `resp_…`, `msg_…`). */
+export const ATTR_GEN_AI_RESPONSE_ID = 'gen_ai.response.id';
+/** The provider's id of one tool call (`call_…`, `toolu_…`). */
+export const ATTR_GEN_AI_TOOL_CALL_ID = 'gen_ai.tool.call.id';
+/** Name of a workflow (`invoke_workflow` spans, and the runs inside one). */
+export const ATTR_GEN_AI_WORKFLOW_NAME = 'gen_ai.workflow.name';
+/** How control passes in a transfer (handoff): {@link TRANSFER_MODES}. */
+export const ATTR_GEN_AI_TRANSFER_MODE = 'gen_ai.transfer.mode';
+/** The agent a transfer (handoff) goes to. */
+export const ATTR_GEN_AI_TRANSFER_TARGET_NAME = 'gen_ai.transfer.target.name';
+/** Type of the immediate logical caller of an agent: {@link CALLER_TYPES}. */
+export const ATTR_GEN_AI_CALLER_TYPE = 'gen_ai.caller.type';
+/** Name of the immediate logical caller of an agent (an agent or workflow name). */
+export const ATTR_GEN_AI_CALLER_NAME = 'gen_ai.caller.name';
+/** Name of a prompt template: a label, never the template's text. */
+export const ATTR_GEN_AI_PROMPT_NAME = 'gen_ai.prompt.name';
+/** Version of a prompt template. */
+export const ATTR_GEN_AI_PROMPT_VERSION = 'gen_ai.prompt.version';
 export const ATTR_GEN_AI_EVALUATION_NAME = 'gen_ai.evaluation.name';
 export const ATTR_GEN_AI_EVALUATION_SCORE_VALUE = 'gen_ai.evaluation.score.value';
 export const ATTR_GEN_AI_EVALUATION_SCORE_LABEL = 'gen_ai.evaluation.score.label';
@@ -101,6 +125,7 @@ export const OPERATION = {
   embeddings: 'embeddings',
   createAgent: 'create_agent',
   invokeWorkflow: 'invoke_workflow',
+  plan: 'plan',
 } as const;
 export const OPERATION_NAMES: readonly string[] = Object.values(OPERATION);
 
@@ -149,7 +174,7 @@ export type FailureCode = (typeof FAILURE_CODES)[number];
 
 /** `gen_ai.operation.name` written for each step type, where the conventions have one. */
 export const STEP_OPERATION: Readonly<Record<StepType, string | undefined>> = {
-  plan: undefined,
+  plan: OPERATION.plan,
   retrieve: OPERATION.retrieval,
   tool: OPERATION.executeTool,
   model: OPERATION.chat,
@@ -195,4 +220,24 @@ export const PROVIDER_NAMES = [
   'mistral_ai',
   'perplexity',
   'x_ai',
+  'moonshot_ai',
 ] as const;
+
+/**
+ * `gen_ai.provider.name` of a run span when the agent names no provider of
+ * its own (an in-process agent). The conventions require the attribute on
+ * `invoke_agent`, and allow a custom value when no well-known one applies;
+ * the attribute names the telemetry flavour, and these run spans carry
+ * agenttrace's own `agenttrace.*` attributes. docs/conventions.md.
+ */
+export const DEFAULT_AGENT_PROVIDER = 'agenttrace';
+
+/** `gen_ai.transfer.mode` values: the caller waits and resumes, or hands over the rest. */
+export const TRANSFER_MODES = ['return_to_caller', 'pass_control'] as const;
+/** A transfer mode. */
+export type TransferMode = (typeof TRANSFER_MODES)[number];
+
+/** `gen_ai.caller.type` values. */
+export const CALLER_TYPES = ['agent', 'workflow'] as const;
+/** A caller type. */
+export type CallerType = (typeof CALLER_TYPES)[number];

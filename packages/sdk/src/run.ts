@@ -4,6 +4,7 @@
  */
 import {
   context,
+  SpanKind,
   SpanStatusCode,
   trace,
   type Attributes,
@@ -16,8 +17,9 @@ import * as C from './conventions.js';
 import { assertFailure, classifyError, type Failure } from './failure.js';
 import { isPromiseLike } from './is-promise-like.js';
 import { metadataAttributes, type Metadata } from './metadata.js';
+import { isSafeLabel } from './privacy/sensitive.js';
 import { retryStep, type RetryOptions } from './retry.js';
-import { Step, type StepOptions } from './step.js';
+import { Step, type StepOptions, type Transfer } from './step.js';
 
 /** What identifies a finished run, for feedback and forks. Safe to store and pass around. */
 export interface RunRef {
@@ -33,22 +35,52 @@ export interface RunHost {
 }
 
 const STEP_TYPES: ReadonlySet<string> = new Set(C.STEP_TYPES);
+const TRANSFER_MODES: ReadonlySet<string> = new Set(C.TRANSFER_MODES);
 
 const SPAN_NAME_PREFIX: Readonly<Record<C.StepType, string>> = {
-  plan: 'plan',
+  plan: C.OPERATION.plan,
   retrieve: C.OPERATION.retrieval,
   tool: C.OPERATION.executeTool,
   model: C.OPERATION.chat,
   respond: 'respond',
   other: 'other',
 };
+/**
+ * Span kind per step type: inference and retrieval are calls out of the
+ * process (CLIENT in the GenAI conventions), the rest runs in it.
+ */
+const SPAN_KIND: Readonly<Record<C.StepType, SpanKind>> = {
+  plan: SpanKind.INTERNAL,
+  retrieve: SpanKind.CLIENT,
+  tool: SpanKind.INTERNAL,
+  model: SpanKind.CLIENT,
+  respond: SpanKind.INTERNAL,
+  other: SpanKind.INTERNAL,
+};
 const SPAN_NAMES_MAX = 1024;
 /** Step span names by type and subject: the same string object each time, so its hash is computed once. */
 const spanNames = new Map<string, Map<string, string>>();
 
-function stepSpanName(type: C.StepType, name: string, options: StepOptions | undefined): string {
-  const subject =
-    (type === 'model' ? options?.model : type === 'tool' ? options?.tool : undefined) ?? name;
+/**
+ * The span name the GenAI conventions give each step: `chat {model}`,
+ * `execute_tool {tool}` (`execute_tool {tool} {target}` for a handoff),
+ * `retrieval {data source}`, `plan {agent}`; the step name where the
+ * conventions' subject is not known.
+ */
+function stepSpanName(
+  type: C.StepType,
+  name: string,
+  agentName: string,
+  options: StepOptions | undefined,
+): string {
+  let subject: string;
+  if (type === 'model') subject = options?.model ?? name;
+  else if (type === 'tool') {
+    subject = options?.tool ?? name;
+    if (options?.transfer !== undefined) subject = `${subject} ${options.transfer.target}`;
+  } else if (type === 'retrieve') subject = options?.dataSource ?? name;
+  else if (type === 'plan') subject = agentName;
+  else subject = name;
   let byType = spanNames.get(type);
   if (byType === undefined) spanNames.set(type, (byType = new Map<string, string>()));
   let spanName = byType.get(subject);
@@ -58,6 +90,32 @@ function stepSpanName(type: C.StepType, name: string, options: StepOptions | und
     byType.set(subject, spanName);
   }
   return spanName;
+}
+
+/** Throws a `TypeError` naming the field for a malformed transfer. */
+function assertTransfer(t: Transfer): void {
+  if (typeof t !== 'object' || t === null)
+    throw new TypeError(`transfer must be an object (got ${String(t)})`);
+  if (typeof t.target !== 'string' || !isSafeLabel(t.target))
+    throw new TypeError(
+      `transfer.target must be an agent name: a label of letters, digits and _.:/@- up to 128 characters (got ${JSON.stringify(t.target)})`,
+    );
+  if (t.mode !== undefined && !TRANSFER_MODES.has(t.mode))
+    throw new TypeError(
+      `transfer.mode must be one of ${C.TRANSFER_MODES.join(', ')} (got ${JSON.stringify(t.mode)})`,
+    );
+}
+
+/** Options of `Run.handoff`. All optional. */
+export interface HandoffOptions {
+  /** Whether this agent waits for the target and resumes, or hands over the rest. @default 'pass_control' */
+  mode?: C.TransferMode;
+  /** Name of the tool that performs the handoff (`gen_ai.tool.name`). @default 'handoff' */
+  tool?: string;
+  /** The provider's id of the tool call, when a model asked for the handoff. */
+  toolCallId?: string;
+  /** Safe metadata: numbers, booleans and declared labels. */
+  metadata?: Metadata;
 }
 
 /** What every step of a run carries, so step rows group by agent without a join. */
@@ -91,6 +149,11 @@ function stepAttributes(
   if (o.model !== undefined) a[C.ATTR_GEN_AI_REQUEST_MODEL] = o.model;
   if (o.provider !== undefined) a[C.ATTR_GEN_AI_PROVIDER_NAME] = o.provider;
   if (o.dataSource !== undefined) a[C.ATTR_GEN_AI_DATA_SOURCE_ID] = o.dataSource;
+  if (o.toolCallId !== undefined) a[C.ATTR_GEN_AI_TOOL_CALL_ID] = o.toolCallId;
+  if (o.transfer !== undefined) {
+    a[C.ATTR_GEN_AI_TRANSFER_MODE] = o.transfer.mode ?? 'pass_control';
+    a[C.ATTR_GEN_AI_TRANSFER_TARGET_NAME] = o.transfer.target;
+  }
   if (o.attempt !== undefined) a[C.ATTR_STEP_ATTEMPT] = o.attempt;
   if (o.maxAttempts !== undefined) a[C.ATTR_STEP_MAX_ATTEMPTS] = o.maxAttempts;
   if (o.metadata !== undefined) Object.assign(a, metadataAttributes(o.metadata));
@@ -120,6 +183,11 @@ export class Run {
     private readonly identity: RunIdentity,
   ) {
     this.context = trace.setSpan(parent, span).setValue(RUN_KEY, this);
+  }
+
+  /** @internal The agent this run is of: the caller of runs it starts. */
+  get agentName(): string {
+    return this.identity.agentName;
   }
 
   /** Identifies this run for `recordFeedback` and links. */
@@ -187,12 +255,45 @@ export class Run {
       );
     if (typeof name !== 'string' || name.length === 0)
       throw new TypeError(`step name must be a non-empty string (got ${JSON.stringify(name)})`);
+    if (options?.transfer !== undefined) assertTransfer(options.transfer);
     const span = this.host.tracer.startSpan(
-      stepSpanName(type, name, options),
-      { attributes: stepAttributes(this.id, ++this.stepCount, this.identity, type, name, options) },
+      stepSpanName(type, name, this.identity.agentName, options),
+      {
+        kind: SPAN_KIND[type],
+        attributes: stepAttributes(this.id, ++this.stepCount, this.identity, type, name, options),
+      },
       parent,
     );
     return new Step(span, type, name);
+  }
+
+  /**
+   * Hands work or control to another agent: a tool step carrying the GenAI
+   * conventions' transfer attributes (`gen_ai.transfer.mode`,
+   * `gen_ai.transfer.target.name`), named `execute_tool handoff {target}`.
+   * A run the target starts inside `fn` is nested under it and names this
+   * run's agent as its caller. Views list it in `agent_handoffs`.
+   *
+   * @example
+   * await run.handoff('billing_agent', async () =>
+   *   billing.run(async (b) => answerBilling(b, question)),
+   * );
+   */
+  handoff<T>(target: string, fn: (step: Step) => T): T;
+  handoff<T>(target: string, options: HandoffOptions, fn: (step: Step) => T): T;
+  handoff<T>(target: string, a: HandoffOptions | ((step: Step) => T), b?: (step: Step) => T): T {
+    const o = typeof a === 'function' ? {} : a;
+    const fn = typeof a === 'function' ? a : b;
+    if (typeof fn !== 'function')
+      throw new TypeError(`run.handoff fn must be a function (got ${typeof fn})`);
+    const tool = o.tool ?? 'handoff';
+    const options: StepOptions = {
+      tool,
+      transfer: { target, mode: o.mode ?? 'pass_control' },
+    };
+    if (o.toolCallId !== undefined) options.toolCallId = o.toolCallId;
+    if (o.metadata !== undefined) options.metadata = o.metadata;
+    return this.step('tool', tool, options, fn);
   }
 
   /** Ends a step from `startStep`, failed when `error` is given. */

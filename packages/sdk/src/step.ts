@@ -14,7 +14,13 @@ export interface Usage {
   outputTokens?: number;
   /** Input tokens served from the provider's prompt cache. */
   cachedInputTokens?: number;
-  /** Input tokens written to the provider's prompt cache. */
+  /** Input tokens written to the provider's prompt cache (`gen_ai.usage.cache_write.input_tokens`). */
+  cacheWriteInputTokens?: number;
+  /**
+   * The earlier name of `cacheWriteInputTokens`, still accepted: written
+   * under the same `cache_write` key (`cacheWriteInputTokens` wins when both are given).
+   * @deprecated use `cacheWriteInputTokens`
+   */
   cacheCreationInputTokens?: number;
   reasoningTokens?: number;
 }
@@ -23,9 +29,18 @@ const USAGE_ATTRIBUTES: ReadonlyArray<[keyof Usage, string]> = [
   ['inputTokens', C.ATTR_GEN_AI_USAGE_INPUT_TOKENS],
   ['outputTokens', C.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS],
   ['cachedInputTokens', C.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS],
-  ['cacheCreationInputTokens', C.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS],
+  ['cacheCreationInputTokens', C.ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS],
+  ['cacheWriteInputTokens', C.ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS],
   ['reasoningTokens', C.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS],
 ];
+
+/** A transfer of work or control to another agent: a handoff (`gen_ai.transfer.*`). */
+export interface Transfer {
+  /** The agent handed to (`gen_ai.transfer.target.name`): a label. */
+  target: string;
+  /** Whether this agent waits and resumes, or hands over the rest. @default 'pass_control' */
+  mode?: C.TransferMode;
+}
 
 /** Options of a step. All optional. */
 export interface StepOptions {
@@ -35,8 +50,12 @@ export interface StepOptions {
   provider?: string;
   /** Tool name for tool steps. @default the step name */
   tool?: string;
-  /** Data source id for retrieve steps (`gen_ai.data_source.id`). */
+  /** Data source id for retrieve steps (`gen_ai.data_source.id`); names the span `retrieval {dataSource}`. */
   dataSource?: string;
+  /** The provider's id of the tool call a tool step runs (`gen_ai.tool.call.id`), e.g. `call_…`. */
+  toolCallId?: string;
+  /** Makes a tool step a handoff to another agent; see `Run.handoff`. */
+  transfer?: Transfer;
   /** 1-based attempt number when the step is retried. */
   attempt?: number;
   /** Attempts allowed in all. */
@@ -78,10 +97,15 @@ export class Step {
     return this;
   }
 
-  /** Records the model that answered (`gen_ai.response.model`) and finish reasons. */
-  setResponse(response: { model?: string; finishReasons?: string[] }): this {
+  /**
+   * Records the model that answered (`gen_ai.response.model`), the
+   * provider's response id (`gen_ai.response.id`, which evaluation events
+   * can reference) and finish reasons.
+   */
+  setResponse(response: { model?: string; id?: string; finishReasons?: string[] }): this {
     if (response.model !== undefined)
       this.span.setAttribute(C.ATTR_GEN_AI_RESPONSE_MODEL, response.model);
+    if (response.id !== undefined) this.span.setAttribute(C.ATTR_GEN_AI_RESPONSE_ID, response.id);
     if (response.finishReasons)
       this.span.setAttribute(C.ATTR_GEN_AI_RESPONSE_FINISH_REASONS, response.finishReasons);
     return this;

@@ -21,7 +21,7 @@ describe('AgentTracer', () => {
 
       expect(result).toBe(42);
       tracer.run({ variant: 'b' }, (run) => run.step('plan', 'p', () => 1));
-      expect(p.byName('plan p').attributes).toMatchObject({
+      expect(p.byName('plan support').attributes).toMatchObject({
         [C.ATTR_GEN_AI_AGENT_NAME]: 'support',
         [C.ATTR_GEN_AI_AGENT_VERSION]: '1.2.0',
         [C.ATTR_VARIANT]: 'b',
@@ -50,7 +50,7 @@ describe('AgentTracer', () => {
       const p = createPipeline();
       const value = p.agent('sync').run((run) => run.step('plan', 'decide', () => 'done'));
       expect(value).toBe('done');
-      expect(p.spans().map((s) => s.name)).toEqual(['plan decide', 'invoke_agent sync']);
+      expect(p.spans().map((s) => s.name)).toEqual(['plan sync', 'invoke_agent sync']);
     });
   });
 
@@ -75,8 +75,8 @@ describe('AgentTracer', () => {
       const runId = runSpan.attributes[C.ATTR_RUN_ID];
       const steps = p.spans().filter((s) => s !== runSpan);
       expect(steps.map((s) => s.name)).toEqual([
-        'plan analyze_query',
-        'retrieval search_kb',
+        'plan a',
+        'retrieval kb_main',
         'execute_tool orders_api',
         'chat gpt-4o',
         'respond reply',
@@ -90,7 +90,7 @@ describe('AgentTracer', () => {
       expect(steps.map((s) => s.attributes[C.ATTR_STEP_TYPE])).toEqual([...C.STEP_TYPES]);
       expect(steps.map((s) => s.attributes[C.ATTR_STEP_SEQ])).toEqual([1, 2, 3, 4, 5, 6]);
       expect(steps.map((s) => s.attributes[C.ATTR_GEN_AI_OPERATION_NAME])).toEqual([
-        undefined,
+        'plan',
         'retrieval',
         'execute_tool',
         'chat',

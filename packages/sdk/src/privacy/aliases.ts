@@ -94,18 +94,18 @@ export const ALIASES: ReadonlyMap<string, Alias> = new Map<string, Alias>([
   ['gen_ai.system', { target: C.ATTR_GEN_AI_PROVIDER_NAME }],
   ['gen_ai.usage.prompt_tokens', { target: C.ATTR_GEN_AI_USAGE_INPUT_TOKENS }],
   ['gen_ai.usage.completion_tokens', { target: C.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS }],
-  // cache and reasoning spellings: GenAI drafts, old OpenLLMetry, Strands
+  // cache and reasoning spellings: the conventions before the cache_write rename, GenAI drafts, old OpenLLMetry, Strands
   [
-    'gen_ai.usage.cache_write.input_tokens',
-    { target: C.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS },
+    C.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+    { target: C.ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS },
   ],
   [
     'gen_ai.usage.cache_write_input_tokens',
-    { target: C.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS },
+    { target: C.ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS },
   ],
   [
     'gen_ai.usage.cache_creation_input_tokens',
-    { target: C.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS },
+    { target: C.ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS },
   ],
   ['gen_ai.usage.cache_read_input_tokens', { target: C.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS }],
   ['gen_ai.usage.reasoning_tokens', { target: C.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS }],
@@ -141,7 +141,7 @@ export const ALIASES: ReadonlyMap<string, Alias> = new Map<string, Alias>([
   ],
   [
     'llm.token_count.prompt_details.cache_write',
-    { target: C.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS },
+    { target: C.ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS },
   ],
   ['llm.usage.prompt_tokens', { target: C.ATTR_GEN_AI_USAGE_INPUT_TOKENS }],
   ['llm.usage.completion_tokens', { target: C.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS }],

@@ -21,6 +21,15 @@ export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set([
   'gen_ai.tool.call.result',
   'gen_ai.retrieval.query.text',
   'gen_ai.retrieval.documents',
+  // semantic-conventions-genai model/gen-ai/registry.yaml at 11069855 (docs/conventions.md)
+  'gen_ai.tool.definitions',
+  'gen_ai.tool.description',
+  'gen_ai.agent.description',
+  'gen_ai.memory.records',
+  'gen_ai.memory.query.text',
+  'gen_ai.evaluation.explanation',
+  'gen_ai.skill.description',
+  'gen_ai.skill.source.uri',
   'input.value',
   'output.value',
   'db.query.text',
@@ -32,6 +41,10 @@ export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set([
 
 /** Prefixes of keys that carry content in common instrumentations: no policy can allow them. */
 export const FORBIDDEN_PREFIXES: readonly string[] = [
+  // every key under the message keys, a delta of the input messages included
+  'gen_ai.input.messages',
+  'gen_ai.output.messages',
+  // old indexed prompts (gen_ai.prompt.0.content) and prompt variables; not the keys in SAFE_PROMPT_KEYS
   'gen_ai.prompt.',
   'gen_ai.completion.',
   'ai.prompt',
@@ -55,6 +68,12 @@ export const FORBIDDEN_PREFIXES: readonly string[] = [
   'gen_ai.guardrail.input',
   'gen_ai.guardrail.output',
 ];
+
+/** Keys under a forbidden prefix that name, never hold, content: a prompt template's name and version. */
+export const SAFE_PROMPT_KEYS: ReadonlySet<string> = new Set([
+  C.ATTR_GEN_AI_PROMPT_NAME,
+  C.ATTR_GEN_AI_PROMPT_VERSION,
+]);
 
 /** Options to extend the default policy. Every entry is typed; there is no "any string". */
 export interface PrivacyPolicyOptions {
@@ -111,8 +130,17 @@ const DEFAULT_SPAN_ATTRIBUTES: Record<string, AttributeRule> = {
   [C.ATTR_GEN_AI_USAGE_INPUT_TOKENS]: count,
   [C.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: count,
   [C.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]: count,
-  [C.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]: count,
+  [C.ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS]: count,
   [C.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS]: count,
+  [C.ATTR_GEN_AI_RESPONSE_ID]: rule.providerId(),
+  [C.ATTR_GEN_AI_TOOL_CALL_ID]: rule.providerId(),
+  [C.ATTR_GEN_AI_WORKFLOW_NAME]: label,
+  [C.ATTR_GEN_AI_TRANSFER_MODE]: rule.enum(C.TRANSFER_MODES),
+  [C.ATTR_GEN_AI_TRANSFER_TARGET_NAME]: label,
+  [C.ATTR_GEN_AI_CALLER_TYPE]: rule.enum(C.CALLER_TYPES),
+  [C.ATTR_GEN_AI_CALLER_NAME]: label,
+  [C.ATTR_GEN_AI_PROMPT_NAME]: label,
+  [C.ATTR_GEN_AI_PROMPT_VERSION]: rule.label({ maxLength: 64 }),
   [C.ATTR_GEN_AI_EVALUATION_NAME]: label,
   [C.ATTR_GEN_AI_EVALUATION_SCORE_VALUE]: rule.number(-1_000_000, 1_000_000),
   [C.ATTR_GEN_AI_EVALUATION_SCORE_LABEL]: label,
@@ -181,6 +209,7 @@ const DEFAULT_RESOURCE_ATTRIBUTES: Record<string, AttributeRule> = {
 /** True for keys no policy may allow. */
 export function isForbiddenKey(key: string): boolean {
   if (FORBIDDEN_KEYS.has(key)) return true;
+  if (SAFE_PROMPT_KEYS.has(key)) return false;
   for (const prefix of FORBIDDEN_PREFIXES) if (key.startsWith(prefix)) return true;
   return false;
 }

@@ -3,10 +3,10 @@
  * value survives only if its rule accepts it. There is deliberately no rule
  * that accepts any string.
  */
-import { hexIdLooksLikeText } from './encoded-text.js';
+import { hexIdLooksLikeText, looksLikeEncodedText } from './encoded-text.js';
 import { isSafeModelName } from './model-name.js';
 import { DEFAULT_MAX_DIGITS, looksSensitiveNumber, MAX_COUNT, NINE_DIGITS } from './numbers.js';
-import { isSafeLabel, LABEL_PATTERN } from './sensitive.js';
+import { isSafeLabel, LABEL_PATTERN, SENSITIVE_PATTERNS } from './sensitive.js';
 
 /** One of a fixed set of strings. */
 export interface EnumRule {
@@ -30,6 +30,13 @@ export interface LabelRule {
 /** A random identifier: a UUID or 16/32 hex digits that do not decode to text. */
 export interface IdRule {
   readonly kind: 'id';
+  /**
+   * Also a provider's response or tool-call id ({@link PROVIDER_ID_PATTERN}):
+   * refused when it decodes to text or holds what the label detectors look
+   * for (digit runs, key shapes), the long-random-run detector aside, since
+   * such an id is one. @default false
+   */
+  readonly provider?: boolean;
 }
 /** A finite number within bounds, whose integer part has at most eight digits. */
 export interface NumberRule {
@@ -71,6 +78,33 @@ export type AttributeRule =
 export const ID_PATTERN =
   /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16}|[0-9a-f]{32})$/i;
 
+/**
+ * A provider's id of a response or tool call: an optional short lower-case
+ * prefix and `_` or `-`, then 16–96 letters and digits
+ * (`call_mszuSIzqtI65i1wAUOE8w5H4`, `toolu_01A09q90qw90lq917835lq9`,
+ * `chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT`, `resp_…`, `msg_…`). No dot,
+ * `@`, space or second separator: no e-mail address, name or sentence fits.
+ * Shorter ids (Mistral's nine characters) are dropped.
+ */
+export const PROVIDER_ID_PATTERN = /^(?:[a-z]{1,12}[_-])?[A-Za-z0-9]{16,96}$/;
+
+/**
+ * A provider id is a long random run, which the label detectors take for a
+ * secret: every other detector applies (digit runs, key shapes such as
+ * `sk-…` or `AKIA…`). Found by behaviour, so a reordered list keeps working.
+ */
+const RANDOM_RUN_PROBE = 'Zq8Wm3Rt5Yx7Vb2Nc4Lk6Hj9';
+const PROVIDER_ID_DETECTORS: readonly RegExp[] = SENSITIVE_PATTERNS.filter(
+  (p) => !p.test(RANDOM_RUN_PROBE),
+);
+
+/** True for a provider's response or tool-call id that may be stored. */
+export function isSafeProviderId(v: string): boolean {
+  if (!PROVIDER_ID_PATTERN.test(v)) return false;
+  for (const p of PROVIDER_ID_DETECTORS) if (p.test(v)) return false;
+  return !looksLikeEncodedText(v);
+}
+
 /** Rule constructors, for readable policies. */
 export const rule = {
   enum: (values: readonly string[]): EnumRule => ({ kind: 'enum', values }),
@@ -85,6 +119,8 @@ export const rule = {
     dates: true,
   }),
   id: (): IdRule => ({ kind: 'id' }),
+  /** A run id, or a provider's response or tool-call id ({@link PROVIDER_ID_PATTERN}). */
+  providerId: (): IdRule => ({ kind: 'id', provider: true }),
   number: (min?: number, max?: number, options: { maxDigits?: number } = {}): NumberRule => ({
     kind: 'number',
     min,
@@ -147,6 +183,9 @@ export function assertValidRule(key: string, r: AttributeRule): void {
         fail('maxDigits must be an integer in 1..17', r.maxDigits);
       return;
     case 'id':
+      if (r.provider !== undefined && typeof r.provider !== 'boolean')
+        fail('provider must be a boolean', r.provider);
+      return;
     case 'integer':
     case 'boolean':
       return;
@@ -191,10 +230,12 @@ export function compileRule(r: AttributeRule): Check {
     case 'id': {
       // the steps of a run repeat its id, and runs interleave: remember the ids accepted
       const accepted = new Set<string>();
+      const provider = r.provider === true;
       return (v) => {
         if (typeof v !== 'string') return false;
         if (accepted.has(v)) return true;
-        if (!ID_PATTERN.test(v) || hexIdLooksLikeText(v)) return false;
+        if (ID_PATTERN.test(v) ? hexIdLooksLikeText(v) : !(provider && isSafeProviderId(v)))
+          return false;
         if (accepted.size >= ACCEPTED_LABELS_MAX) accepted.clear();
         accepted.add(v);
         return true;

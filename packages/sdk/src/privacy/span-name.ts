@@ -10,7 +10,7 @@ import type { Attributes } from '@opentelemetry/api';
 import * as C from '../conventions.js';
 import { isSafeName } from './safe-name.js';
 import { isSafeModelName } from './model-name.js';
-import { looksSensitive } from './sensitive.js';
+import { isSafeLabel, looksSensitive } from './sensitive.js';
 
 /** HTTP methods a name may start with. */
 export const HTTP_METHODS: ReadonlySet<string> = new Set([
@@ -253,7 +253,14 @@ function checkSpanName(name: string): boolean {
   const verb = space === -1 ? name : name.slice(0, space);
   const rest = name.slice(space + 1);
   let safe: boolean;
-  if (space === -1 || name.indexOf(' ', space + 1) !== -1) safe = isSafeName(name);
+  const second = space === -1 ? -1 : name.indexOf(' ', space + 1);
+  if (second !== -1 && verb === C.OPERATION.executeTool)
+    // a handoff: `execute_tool {tool} {target agent}` (GenAI transfer refinement), two labels
+    safe =
+      name.indexOf(' ', second + 1) === -1 &&
+      isSafeLabel(name.slice(space + 1, second)) &&
+      isSafeLabel(name.slice(second + 1));
+  else if (space === -1 || second !== -1) safe = isSafeName(name);
   else if (HTTP_METHODS.has(verb) && rest.includes('/')) safe = safePath(rest) === rest;
   else if (GEN_AI_VERBS.has(verb) && isSafeModelName(rest)) safe = true;
   else if (DB_OPERATIONS.has(verb) && isSafeCollection(rest)) safe = true;

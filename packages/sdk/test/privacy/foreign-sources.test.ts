@@ -148,21 +148,21 @@ describe('OpenLLMetry / Traceloop', () => {
     expect(span.attributes).toMatchObject({
       [C.ATTR_GEN_AI_PROVIDER_NAME]: 'anthropic',
       [C.ATTR_GEN_AI_REQUEST_MODEL]: 'claude-sonnet-4-5-20250929',
-      [C.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]: 30,
+      [C.ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS]: 30,
       [C.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]: 40,
       [C.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS]: 5,
     });
+    // cache_creation was renamed cache_write: every older spelling is stored as cache_write, never as itself
     for (const key of [
       'gen_ai.usage.cache_write.input_tokens',
+      'gen_ai.usage.cache_creation.input_tokens',
       'gen_ai.usage.cache_write_input_tokens',
     ]) {
       const s = exportOne('chat claude-sonnet-4-5', { 'gen_ai.operation.name': 'chat', [key]: 12 });
-      expect([key, s.attributes[C.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]]).toEqual([
-        key,
-        12,
-      ]);
+      expect([key, s.attributes[C.ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS]]).toEqual([key, 12]);
+      expect(s.attributes[C.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]).toBeUndefined();
       const phone = exportOne('chat x', { 'gen_ai.operation.name': 'chat', [key]: 4155550199 });
-      expect(phone.attributes[C.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]).toBeUndefined();
+      expect(phone.attributes[C.ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS]).toBeUndefined();
     }
   });
 
