@@ -29,7 +29,7 @@ export {
   FORBIDDEN_PREFIXES,
 } from './privacy/policy.js';
 export type { PrivacyPolicy, PrivacyPolicyOptions } from './privacy/policy.js';
-export { rule, ID_PATTERN } from './privacy/rules.js';
+export { rule, ID_PATTERN, PROVIDER_ID_PATTERN, isSafeProviderId } from './privacy/rules.js';
 export type { AttributeRule } from './privacy/rules.js';
 export {
   looksSensitive,
