@@ -13,6 +13,7 @@ import {
   isEngineError,
   listFailures,
   listFeedback,
+  listRegressions,
   listRuns,
   listSignals,
   parseSince,
@@ -188,6 +189,28 @@ export function queryRoutes(
         limit: positive(q.limit, 'limit', 100),
       }),
     });
+  });
+  app.get('/regressions', async (c) => {
+    const q = c.req.query();
+    try {
+      // validated by listRegressions (zod): a bad parameter answers 400 naming it
+      const regressions = await listRegressions(client, {
+        dimension: q.dimension as 'version' | undefined,
+        agent: q.agent,
+        baseline: q.baseline,
+        candidate: q.candidate,
+        since: q.since,
+        until: q.until,
+        alpha: q.alpha,
+        minRuns: q.min_runs,
+      });
+      return c.json({ regressions });
+    } catch (err) {
+      // name the parameter as the URL spells it
+      if (err instanceof InvalidQueryError)
+        throw new InvalidQueryError(err.message.replace(/\bminRuns\b/g, 'min_runs'));
+      throw err;
+    }
   });
   app.post(
     '/sql',

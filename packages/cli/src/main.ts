@@ -17,6 +17,7 @@ import {
 } from './commands/read.js';
 import { sqlCommand } from './commands/sql.js';
 import { signalsCommand } from './commands/signals.js';
+import { regressionsCommand, withRegressionOptions } from './commands/regressions.js';
 import { migrateCommand } from './commands/migrate.js';
 import { collectorCommand } from './commands/collector.js';
 import { resolveClientToken } from './client-token.js';
@@ -139,6 +140,13 @@ export async function main(
     .option('--since <when>', 'e.g. 1h, 24h, 7d or an ISO date', '24h')
     .option('--limit <n>', 'most signals to show', positiveInt, 100)
     .action((o: Record<string, unknown>) => on((g) => signalsCommand(g, o)));
+  withRegressionOptions(
+    program
+      .command('regressions')
+      .description(
+        'versions or variants compared on success rate, p95 latency and cost; exits 3 on a regression',
+      ),
+  ).action((o: Record<string, unknown>) => on((g) => regressionsCommand(g, o)));
   program
     .command('sql')
     .description('run a read-only SQL query against the store')

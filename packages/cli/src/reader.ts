@@ -11,10 +11,13 @@ import {
   listFailures,
   listFeedback,
   listRuns,
+  listRegressions,
   listSignals,
   runReadOnlySql,
   type FailureRow,
   type FeedbackRow,
+  type RegressionFiltersInput,
+  type RegressionRow,
   type RunFiltersInput,
   type RunRow,
   type SignalFiltersInput,
@@ -39,6 +42,7 @@ export interface Reader {
   failures(options: { runId?: string; since?: Date; limit?: number }): Promise<FailureRow[]>;
   feedback(options: { runId?: string; limit?: number }): Promise<FeedbackRow[]>;
   signals(filters: SignalFiltersInput): Promise<SignalRow[]>;
+  regressions(filters: RegressionFiltersInput): Promise<RegressionRow[]>;
   /** One read-only SELECT through the sandbox of `@agenttrace/query`. */
   sql(query: string): Promise<SqlResult>;
 }
@@ -52,6 +56,7 @@ function storeReader(client: ClickHouseClient): Reader {
     failures: (o) => listFailures(client, o),
     feedback: (o) => listFeedback(client, o),
     signals: (f) => listSignals(client, f),
+    regressions: (f) => listRegressions(client, f),
     sql: (q) => runReadOnlySql(client, q),
   };
 }
@@ -106,6 +111,8 @@ function apiReader(base: string, token: string | undefined): Reader {
         : call('/failures' + qs({ since: o.since, limit: o.limit }), 'failures'),
     feedback: (o) => call('/feedback' + qs({ run: o.runId, limit: o.limit }), 'feedback'),
     signals: (f) => call('/signals' + qs(f), 'signals'),
+    regressions: (f) =>
+      call('/regressions' + qs({ ...f, min_runs: f.minRuns, minRuns: undefined }), 'regressions'),
     sql: async (q) => {
       const body = await call<{ rows?: unknown; truncated?: unknown }>('/sql', undefined, {
         method: 'POST',
