@@ -4,6 +4,9 @@
  * id becomes its HMAC pseudonym, the raw id is never exported, and without a
  * key no session is exported at all.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Attributes } from '@opentelemetry/api';
 import {
   BasicTracerProvider,
@@ -11,11 +14,12 @@ import {
   SimpleSpanProcessor,
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   AgentTracer,
   AllowlistSpanProcessor,
   conventions as C,
+  createTracerProvider,
   isPseudonymShaped,
   isSafeLabel,
   looksSensitive,
@@ -240,6 +244,65 @@ describe('AllowlistSpanProcessor sessions', () => {
     const p = pipeline({ sessionKey: KEY });
     expect(() => p.agent.run({ sessionId: '' }, () => 1)).toThrow(
       'sessionId must be a non-empty string of at most 1024 characters (got a string of length 0)',
+    );
+  });
+});
+
+describe('createTracerProvider sessions', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    for (const k of [
+      'AGENTTRACE_SESSION_KEY',
+      'AGENTTRACE_SESSION_KEY_FILE',
+      'AGENTTRACE_PSEUDONYMIZE_USER_ID',
+    ])
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+  });
+
+  async function runOnce(options: { sessionKey?: string; pseudonymizeUserId?: boolean } = {}) {
+    const exporter = new InMemorySpanExporter();
+    const provider = createTracerProvider({ exporter, scheduledDelayMillis: 10, ...options });
+    const agent = new AgentTracer({ agentName: 'support', tracerProvider: provider });
+    agent.run({ sessionId: RAW, userId: 'jane-user-7' }, () => 1);
+    await provider.forceFlush();
+    const attributes = exporter.getFinishedSpans()[0]!.attributes;
+    await provider.shutdown();
+    return attributes;
+  }
+
+  it('reads the key from AGENTTRACE_SESSION_KEY_FILE before AGENTTRACE_SESSION_KEY, and user ids on request', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'agenttrace-key-')), 'key');
+    writeFileSync(file, `${KEY}\n`, { mode: 0o600 });
+    process.env.AGENTTRACE_SESSION_KEY_FILE = file;
+    process.env.AGENTTRACE_SESSION_KEY = KEY_2;
+    process.env.AGENTTRACE_PSEUDONYMIZE_USER_ID = 'true';
+    const a = await runOnce();
+    const p = new SessionPseudonymizer(KEY);
+    expect(a[C.ATTR_SESSION_ID]).toBe(p.pseudonym('session', RAW));
+    expect(a[C.ATTR_USER_ID]).toBe(p.pseudonym('user', 'jane-user-7'));
+  });
+
+  it('lets options win over the environment', async () => {
+    process.env.AGENTTRACE_SESSION_KEY = KEY;
+    process.env.AGENTTRACE_PSEUDONYMIZE_USER_ID = 'true';
+    const a = await runOnce({ sessionKey: KEY_2, pseudonymizeUserId: false });
+    expect(a[C.ATTR_SESSION_ID]).toBe(new SessionPseudonymizer(KEY_2).pseudonym('session', RAW));
+    expect(a[C.ATTR_USER_ID]).toBeUndefined();
+  });
+
+  it('stores no session when neither option nor environment gives a key', async () => {
+    delete process.env.AGENTTRACE_SESSION_KEY;
+    delete process.env.AGENTTRACE_SESSION_KEY_FILE;
+    const a = await runOnce();
+    expect(a[C.ATTR_SESSION_ID]).toBeUndefined();
+    expect(JSON.stringify(a)).not.toContain('jane');
+  });
+
+  it('refuses a short AGENTTRACE_SESSION_KEY before anything starts', () => {
+    process.env.AGENTTRACE_SESSION_KEY = 'short';
+    expect(() => createTracerProvider({ exporter: new InMemorySpanExporter() })).toThrow(
+      SessionKeyError,
     );
   });
 });
