@@ -28,6 +28,8 @@ import { readonlySql } from '@agenttrace/query';
 import { createTracerProvider } from '@agenttrace/sdk';
 
 const TOKEN = 'integrations-collector-token-0123456789';
+/** How long an OTLP export to the collector may take (the exporter's default is 10 s). */
+const OTLP_TIMEOUT_MS = 60_000;
 
 /** Which path spans take into the store. */
 export type PipelinePath = 'processor' | 'collector';
@@ -41,6 +43,15 @@ export interface Pipeline {
   readonly serviceName: string;
   /** Hand it to an instrumentation's `setTracerProvider`. */
   readonly provider: TracerProvider;
+  /**
+   * The collector's OTLP/HTTP traces endpoint and auth header (collector
+   * path only), for an SDK that builds its own exporter (Traceloop's).
+   */
+  readonly otlp?: {
+    readonly url: string;
+    readonly headers: Record<string, string>;
+    readonly timeoutMillis: number;
+  };
   /** Waits until every ended span is in the store. */
   flush(): Promise<void>;
   /** The ids of the traces stored under this pipeline's `service.name`, oldest first. */
@@ -103,21 +114,21 @@ export async function openPipeline(
   }
   const collector = createCollector({ exporter, tokens: [TOKEN], exportDelayMs: 0 });
   const address = await collector.listen(0, '127.0.0.1');
+  const otlp = {
+    url: `http://127.0.0.1:${address.port}/v1/traces`,
+    headers: { authorization: `Bearer ${TOKEN}` },
+    // the collector acknowledges once the spans are in chDB, slow on a shared machine
+    timeoutMillis: OTLP_TIMEOUT_MS,
+  };
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': serviceName }),
-    spanProcessors: [
-      new SimpleSpanProcessor(
-        new OTLPTraceExporter({
-          url: `http://127.0.0.1:${address.port}/v1/traces`,
-          headers: { authorization: `Bearer ${TOKEN}` },
-        }),
-      ),
-    ],
+    spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter(otlp))],
   });
   return {
     path,
     serviceName,
     provider,
+    otlp,
     flush: async () => {
       await provider.forceFlush();
       await collector.forceFlush();
