@@ -20,7 +20,7 @@
  *   without the key (a raw id, an unkeyed hash of an e-mail address) is
  *   hashed again instead of stored as it came.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 /** What a pseudonym stands for; the two kinds of one raw id are unlinkable. */
@@ -86,7 +86,8 @@ function groups(letters: string): string {
 export class SessionPseudonymizer {
   /** The key's public name: the first group of every pseudonym it makes. */
   readonly keyId: string;
-  private readonly key: Uint8Array;
+  /** Imported once: `createHmac` with a `KeyObject` skips re-reading the key bytes. */
+  private readonly key: KeyObject;
   private readonly cache: Record<PseudonymKind, Map<string, string>> = {
     session: new Map(),
     user: new Map(),
@@ -101,7 +102,7 @@ export class SessionPseudonymizer {
       throw new SessionKeyError(
         `sessionKey must be at least ${MIN_SESSION_KEY_BYTES} bytes, e.g. \`openssl rand -base64 48\` (got ${bytes.length} bytes)`,
       );
-    this.key = bytes;
+    this.key = createSecretKey(bytes);
     this.keyId = toLetters(createHmac('sha256', bytes).update(KEY_ID_DOMAIN).digest(), 0, 4);
   }
 
