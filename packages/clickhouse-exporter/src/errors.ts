@@ -13,7 +13,8 @@ export type ClickHouseExporterErrorCode =
   | 'QUEUE_OVERFLOW'
   | 'SPOOL_FULL'
   | 'SPOOL_WRITE_FAILED'
-  | 'STORE_WRITE_FAILED';
+  | 'STORE_WRITE_FAILED'
+  | 'NOT_STORED';
 
 /** Base class of every error this package throws or reports. */
 export class ClickHouseExporterError extends Error {
@@ -174,5 +175,25 @@ export class StoreWriteError extends ClickHouseExporterError {
     this.clickhouseType = details.clickhouseType;
     this.httpStatus = details.httpStatus;
     this.retryAfterMs = details.retryAfterMs;
+  }
+}
+
+/**
+ * An export call without a spool whose spans did not all reach the store:
+ * the store refused them, or retries ran out (see the exporter's stats and
+ * log for the cause). Nothing of the call is acknowledged.
+ */
+export class NotStoredError extends ClickHouseExporterError {
+  override readonly name = 'NotStoredError';
+  /** Spans in the failed call. */
+  readonly spans: number;
+
+  constructor(spans: number) {
+    super(
+      'NOT_STORED',
+      `${spans} span(s) of this export call did not all reach the store (refused, or retries ` +
+        `ran out); see the exporter's failedSpans and its log. Configure spoolDir to keep them on disk.`,
+    );
+    this.spans = spans;
   }
 }

@@ -43,12 +43,25 @@ export interface BatchWriterConfig {
   readonly deadLetterDir?: string | undefined;
   /** Most bytes of the dead-letter file. @default 16 MiB */
   readonly maxDeadLetterBytes?: number | undefined;
+  /**
+   * Called when the queue has no sealed batch left; returns true if it
+   * sealed one (callers waiting on the open batch), so the writer goes on.
+   */
+  readonly beforeIdle?: () => boolean;
+}
+
+/** How a batch settled: every row stored, or not (failed, dead-lettered or deferred). */
+export interface BatchOutcome {
+  /** Every row of the batch is in the store. */
+  readonly stored: boolean;
 }
 
 /** Writes queued batches to the store, one at a time. */
 export class BatchWriter {
   private readonly statement: InsertStatement;
-  private readonly waiters = new Map<Batch, (() => void)[]>();
+  private readonly waiters = new Map<Batch, ((outcome: BatchOutcome) => void)[]>();
+  /** Rows of the batch being delivered that did not reach the store. */
+  private unstored = 0;
   private running: Promise<void> | undefined;
   private readonly deferred = new Set<NodeJS.Timeout>();
   private stopped = false;
@@ -78,8 +91,13 @@ export class BatchWriter {
     });
   }
 
-  /** Resolves once `batch` is settled (stored, failed or deferred). */
-  settled(batch: Batch): Promise<void> {
+  /** True while a batch is being written. */
+  get busy(): boolean {
+    return this.running !== undefined;
+  }
+
+  /** Resolves once `batch` is settled (stored, failed or deferred), with how. */
+  settled(batch: Batch): Promise<BatchOutcome> {
     return new Promise((resolve) => {
       const list = this.waiters.get(batch) ?? [];
       list.push(resolve);
@@ -89,19 +107,24 @@ export class BatchWriter {
 
   private async run(): Promise<void> {
     const { queue, counters } = this.config;
-    for (let batch = queue.next(); batch !== undefined; batch = queue.next()) {
-      try {
-        await this.deliver(batch);
-      } catch (error) {
-        // deliver() settles store errors itself: this is a spool file that could not be read.
-        counters.failedSpans += batch.spans;
-        this.failures.record('failed', batch.spans, 'spool file unreadable');
-        diag.debug(`${LOG} batch ${batch.token} could not be read from the spool`, error);
+    do {
+      for (let batch = queue.next(); batch !== undefined; batch = queue.next()) {
+        this.unstored = 0;
+        try {
+          await this.deliver(batch);
+        } catch (error) {
+          // deliver() settles store errors itself: this is a spool file that could not be read.
+          counters.failedSpans += batch.spans;
+          this.unstored += Math.max(batch.spans, 1);
+          this.failures.record('failed', batch.spans, 'spool file unreadable');
+          diag.debug(`${LOG} batch ${batch.token} could not be read from the spool`, error);
+        }
+        queue.remove(batch);
+        const outcome: BatchOutcome = { stored: this.unstored === 0 };
+        for (const resolve of this.waiters.get(batch) ?? []) resolve(outcome);
+        this.waiters.delete(batch);
       }
-      queue.remove(batch);
-      for (const resolve of this.waiters.get(batch) ?? []) resolve();
-      this.waiters.delete(batch);
-    }
+    } while (this.config.beforeIdle?.() === true);
   }
 
   private async deliver(batch: Batch): Promise<void> {
@@ -130,6 +153,7 @@ export class BatchWriter {
     if (!isRowError(error)) {
       // No row could be stored by this statement: nothing to isolate.
       counters.failedSpans += lines.length;
+      this.unstored += lines.length;
       this.failures.record('failed', lines.length, describeCause(error));
       return this.discard(batch);
     }
@@ -138,6 +162,7 @@ export class BatchWriter {
     );
     counters.bisectInserts += result.inserts;
     counters.storedSpans += result.stored;
+    this.unstored += result.refused.length;
     await this.bury(result.refused);
     if (result.gaveUp !== undefined) {
       this.giveUp(result.unsettled, { kind: 'gave-up', ...result.gaveUp });
@@ -192,6 +217,7 @@ export class BatchWriter {
   /** Retries ran out: the spans wait in the spool for the next start, or are failed. */
   private giveUp(spans: number, result: Extract<InsertOutcome, { kind: 'gave-up' }>): void {
     const { spool, counters } = this.config;
+    this.unstored += spans;
     const cause = `${describeCause(result.error)} after ${result.attempts} attempt(s)`;
     if (spool === undefined) {
       counters.failedSpans += spans;

@@ -11,6 +11,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import {
   ExporterShutDownError,
+  NotStoredError,
   QueueOverflowError,
   SpoolFullError,
   SpoolWriteError,
@@ -31,9 +32,12 @@ import { createStore, type Store } from './store.js';
 const OVERFLOW_WARNING_INTERVAL_MS = 10_000;
 
 /**
- * Exports spans into ClickHouse. `export` never throws: it queues and calls
- * back at once (after the spool write, with a spool). `forceFlush` waits for
- * everything queued; `shutdown` flushes and closes, once.
+ * Exports spans into ClickHouse. `export` never throws. It calls back
+ * SUCCESS only once the spans are durable: on disk in the spool (with
+ * `spoolDir`), else in the store. Without a spool, calls that arrive while
+ * an insert runs share the next one (group commit), so a caller waits about
+ * one insert. `forceFlush` waits for everything queued; `shutdown` flushes
+ * and closes, once.
  *
  * @example
  * ```ts
@@ -50,6 +54,8 @@ export class ClickHouseSpanExporter implements SpanExporter {
   private readonly counters = newCounters();
   private readonly writer: BatchWriter;
   private timer: NodeJS.Timeout | undefined;
+  /** A caller waits on the open batch (no spool): seal it when the writer is free. */
+  private flushWanted = false;
   private lastOverflowWarning = Number.NEGATIVE_INFINITY;
   private shutdownPromise: Promise<void> | undefined;
 
@@ -88,6 +94,7 @@ export class ClickHouseSpanExporter implements SpanExporter {
       deferredRetryMs: this.options.deferredRetryMs,
       deadLetterDir: this.options.deadLetterDir,
       maxDeadLetterBytes: this.options.maxDeadLetterBytes,
+      beforeIdle: () => this.sealWanted(),
     });
     for (const leftover of this.spool?.leftovers() ?? []) {
       this.queue.addReplayed(leftover.token, leftover.file);
@@ -133,8 +140,19 @@ export class ClickHouseSpanExporter implements SpanExporter {
     }
     this.armTimer();
     if (spool === undefined) {
+      // Success only once every row is in the store.
+      const outcomes = offered.parts.map((part) => this.writer.settled(part.batch));
+      this.flushWanted = true;
+      if (!this.writer.busy) this.sealWanted();
       if (offered.sealed.length > 0) this.writer.kick();
-      resultCallback({ code: ExportResultCode.SUCCESS });
+      void Promise.all(outcomes).then((all) => {
+        const stored = all.every((o) => o.stored);
+        resultCallback(
+          stored
+            ? { code: ExportResultCode.SUCCESS }
+            : { code: ExportResultCode.FAILED, error: new NotStoredError(lines.length) },
+        );
+      });
       return;
     }
     // Success only once every row is on disk (group-committed with other calls).
@@ -197,6 +215,18 @@ export class ClickHouseSpanExporter implements SpanExporter {
       this.sealOpen();
     }, this.options.flushIntervalMs);
     this.timer.unref();
+  }
+
+  /** Seals the open batch if a caller waits on it; true if one was sealed. */
+  private sealWanted(): boolean {
+    if (!this.flushWanted) return false;
+    this.flushWanted = false;
+    const batch = this.queue.sealOpen();
+    if (batch === undefined) return false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.writer.kick();
+    return true;
   }
 
   private sealOpen(): void {

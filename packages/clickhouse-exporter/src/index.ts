@@ -19,6 +19,7 @@ export {
   EmbeddedStoreLockedError,
   ExporterShutDownError,
   InvalidOptionsError,
+  NotStoredError,
   QueueOverflowError,
   SpoolFullError,
   SpoolWriteError,

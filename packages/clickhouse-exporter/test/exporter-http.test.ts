@@ -83,11 +83,18 @@ describe('ClickHouseSpanExporter', () => {
     it('survives refused connections without loss', async () => {
       await proxy.refuse();
       const exporter = serverExporter();
-      await exportSpans(exporter, await makeSpans(30));
+      // Without a spool the call is acknowledged only once its spans are stored.
+      let acknowledged = false;
+      const exported = exportSpans(exporter, await makeSpans(30)).then((r) => {
+        acknowledged = true;
+        return r;
+      });
       const flushed = exporter.forceFlush();
       await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(acknowledged).toBe(false);
       await proxy.restore();
       await flushed;
+      expect((await exported).code).toBe(ExportResultCode.SUCCESS);
       expect(exporter.stats.retries).toBeGreaterThan(0);
       expect(await countSpans(engine.client, database)).toEqual({ rows: 30, distinct: 30 });
       await exporter.shutdown();
@@ -110,9 +117,12 @@ describe('ClickHouseSpanExporter', () => {
     it('counts overflow exactly while the store is down, and loses nothing it accepted', async () => {
       await proxy.refuse();
       const exporter = serverExporter({ maxQueueSize: 100, maxBatchSize: 50 });
-      const first = await exportSpans(exporter, await makeSpans(80));
+      let acknowledged = false;
+      const first = exportSpans(exporter, await makeSpans(80)).then((r) => {
+        acknowledged = true;
+        return r;
+      });
       const second = await exportSpans(exporter, await makeSpans(70));
-      expect(first.code).toBe(ExportResultCode.SUCCESS);
       expect(second.code).toBe(ExportResultCode.FAILED);
       expect(second.error).toBeInstanceOf(QueueOverflowError);
       expect(exporter.stats).toMatchObject({
@@ -120,7 +130,10 @@ describe('ClickHouseSpanExporter', () => {
         droppedSpans: 70,
         queuedSpans: 80,
       });
+      // The accepted call is not acknowledged while the store is down.
+      expect(acknowledged).toBe(false);
       await proxy.restore();
+      expect((await first).code).toBe(ExportResultCode.SUCCESS);
       await exporter.shutdown();
       expect(exporter.stats).toMatchObject({ storedSpans: 80, failedSpans: 0, queuedSpans: 0 });
       expect(await countSpans(engine.client, database)).toEqual({ rows: 80, distinct: 80 });

@@ -88,13 +88,15 @@ describe('ClickHouseSpanExporter', () => {
 
     it('drops a whole call that does not fit in maxQueueSize, counts it and fails it', async () => {
       const database = await createTracesDatabase(store.client);
-      // A long interval keeps the first spans queued while the second call arrives.
+      // A long interval keeps the first spans queued (acknowledged from the spool)
+      // while the second call arrives.
       const exporter = new ClickHouseSpanExporter({
         store,
         database,
         maxQueueSize: 10,
         maxBatchSize: 10,
         flushIntervalMs: 60_000,
+        spoolDir: tempDir('overflow-spool'),
       });
       const spans = await makeSpans(14);
       const first = await exportSpans(exporter, spans.slice(0, 6));
@@ -184,7 +186,13 @@ describe('ClickHouseSpanExporter', () => {
   describe('.forceFlush', () => {
     it('writes a partly filled batch without waiting for the interval', async () => {
       const database = await createTracesDatabase(store.client);
-      const exporter = new ClickHouseSpanExporter({ store, database, flushIntervalMs: 60_000 });
+      // With a spool the call is acknowledged once on disk; the batch waits for the interval.
+      const exporter = new ClickHouseSpanExporter({
+        store,
+        database,
+        flushIntervalMs: 60_000,
+        spoolDir: tempDir('flush-spool'),
+      });
       await exportSpans(exporter, await makeSpans(7));
       expect(await countSpans(store.client, database)).toEqual({ rows: 0, distinct: 0 });
       await exporter.forceFlush();
