@@ -1,6 +1,6 @@
 /**
  * The AgentTracer query API over the store's views: runs, one run, its steps
- * and failures, stats, signals, failures, feedback, and read-only SQL (the sandbox of
+ * and failures, sessions, stats, signals, failures, feedback, and read-only SQL (the sandbox of
  * `@agenttrace/query`, the same one `agenttrace sql` runs) for the CLI when
  * the collector owns the embedded store. Same bearer tokens as ingest.
  */
@@ -8,6 +8,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import {
   getRuns,
   getRunSteps,
+  getSession,
   getStats,
   InvalidQueryError,
   isEngineError,
@@ -15,6 +16,7 @@ import {
   listFeedback,
   listRegressions,
   listRuns,
+  listSessions,
   listSignals,
   parseSince,
   runReadOnlySql,
@@ -149,6 +151,30 @@ export function queryRoutes(
   app.get('/runs/:id/failures', async (c) =>
     c.json({ failures: await listFailures(client, { runId: c.req.param('id') }) }),
   );
+  app.get('/sessions', async (c) => {
+    const q = c.req.query();
+    // validated by listSessions (zod): a bad filter answers 400 naming it
+    const sessions = await listSessions(client, {
+      since: q.since,
+      service: q.service,
+      agent: q.agent,
+      limit: q.limit,
+    });
+    return c.json({ sessions });
+  });
+  app.get('/sessions/:id', async (c) => {
+    const id = c.req.param('id');
+    const found = await getSession(client, id);
+    return found === undefined
+      ? c.json(
+          {
+            code: CODE.notFound,
+            message: `no session with id ${JSON.stringify(id.slice(0, 256))}`,
+          },
+          404,
+        )
+      : c.json(found);
+  });
   app.get('/stats', async (c) => {
     const q = c.req.query();
     return c.json({

@@ -15,6 +15,7 @@ import {
   failuresCommand,
   feedbackCommand,
 } from './commands/read.js';
+import { sessionsCommand, traceSessionCommand } from './commands/sessions.js';
 import { sqlCommand } from './commands/sql.js';
 import { signalsCommand } from './commands/signals.js';
 import { regressionsCommand, withRegressionOptions } from './commands/regressions.js';
@@ -109,9 +110,30 @@ export async function main(
     .action((o: Record<string, unknown>) => on((g) => runsCommand(g, o)));
   program
     .command('trace')
-    .description('show one run as a waterfall (a trace id shows every run of the trace)')
-    .argument('<id>', 'run id or 32-hex trace id')
-    .action((id: string) => on((g) => traceCommand(g, id)));
+    .description(
+      'show one run as a waterfall (a trace id shows every run of the trace), or a session and its runs',
+    )
+    .argument('[id]', 'run id or 32-hex trace id')
+    .option(
+      '--session <id>',
+      "a session id (from `agenttrace sessions`): the session's runs in order",
+    )
+    .action((id: string | undefined, o: { session?: string }) =>
+      on((g) => {
+        if (o.session !== undefined) return traceSessionCommand(g, o.session);
+        if (id === undefined)
+          throw new CliError('trace needs a run id, a trace id or --session <id>', undefined, 2);
+        return traceCommand(g, id);
+      }),
+    );
+  program
+    .command('sessions')
+    .description('sessions (runs grouped by their pseudonymous session id), most recent first')
+    .option('--since <when>', 'e.g. 1h, 24h, 7d or an ISO date', '24h')
+    .option('--service <name>')
+    .option('--agent <name>')
+    .option('--limit <n>', 'most sessions to show', positiveInt, 50)
+    .action((o: Record<string, unknown>) => on((g) => sessionsCommand(g, o)));
   program
     .command('stats')
     .description('runs, success rate, latency, tokens and cost')

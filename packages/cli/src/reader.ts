@@ -7,10 +7,12 @@
 import {
   getRuns,
   getRunSteps,
+  getSession,
   getStats,
   listFailures,
   listFeedback,
   listRuns,
+  listSessions,
   listRegressions,
   listSignals,
   runReadOnlySql,
@@ -20,6 +22,9 @@ import {
   type RegressionRow,
   type RunFiltersInput,
   type RunRow,
+  type SessionDetail,
+  type SessionFiltersInput,
+  type SessionRow,
   type SignalFiltersInput,
   type SignalRow,
   type SqlResult,
@@ -41,6 +46,9 @@ export interface Reader {
   stats(filters: StatsFiltersInput): Promise<StatsRow[]>;
   failures(options: { runId?: string; since?: Date; limit?: number }): Promise<FailureRow[]>;
   feedback(options: { runId?: string; limit?: number }): Promise<FeedbackRow[]>;
+  sessions(filters: SessionFiltersInput): Promise<SessionRow[]>;
+  /** One session and its runs; `undefined` for an unknown id. */
+  session(id: string): Promise<SessionDetail | undefined>;
   signals(filters: SignalFiltersInput): Promise<SignalRow[]>;
   regressions(filters: RegressionFiltersInput): Promise<RegressionRow[]>;
   /** One read-only SELECT through the sandbox of `@agenttrace/query`. */
@@ -55,6 +63,8 @@ function storeReader(client: ClickHouseClient): Reader {
     stats: (f) => getStats(client, f),
     failures: (o) => listFailures(client, o),
     feedback: (o) => listFeedback(client, o),
+    sessions: (f) => listSessions(client, f),
+    session: (id) => getSession(client, id),
     signals: (f) => listSignals(client, f),
     regressions: (f) => listRegressions(client, f),
     sql: (q) => runReadOnlySql(client, q),
@@ -78,6 +88,8 @@ function apiReader(base: string, token: string | undefined): Reader {
     }
     const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
     if (res.status === 404 && key === 'runs') return [] as T;
+    // an unknown session: not an error, the command says so
+    if (res.status === 404 && path.startsWith('/sessions/')) return undefined as T;
     // Bad input, a refused query, a sandbox limit: the user's to fix (exit 2).
     if (res.status === 400 || res.status === 413 || res.status === 422)
       throw new CliError(String(body.message), undefined, 2);
@@ -110,6 +122,14 @@ function apiReader(base: string, token: string | undefined): Reader {
         ? call(`/runs/${encodeURIComponent(o.runId)}/failures`, 'failures')
         : call('/failures' + qs({ since: o.since, limit: o.limit }), 'failures'),
     feedback: (o) => call('/feedback' + qs({ run: o.runId, limit: o.limit }), 'feedback'),
+    sessions: (f) => call('/sessions' + qs(f), 'sessions'),
+    session: async (id) => {
+      const found = await call<SessionDetail | undefined>(
+        `/sessions/${encodeURIComponent(id)}`,
+        undefined,
+      );
+      return found === undefined ? undefined : { session: found.session, runs: found.runs };
+    },
     signals: (f) => call('/signals' + qs(f), 'signals'),
     regressions: (f) =>
       call('/regressions' + qs({ ...f, min_runs: f.minRuns, minRuns: undefined }), 'regressions'),
