@@ -138,6 +138,63 @@ describe.each(PIPELINE_PATHS)('openai + OpenLLMetry through the %s', (path) => {
   });
 });
 
+describe.each(PIPELINE_PATHS)('a framework model span around the call, through the %s', (path) => {
+  let pipeline: Pipeline;
+  let views: ViewsOf;
+
+  beforeAll(async () => {
+    fake.reset();
+    pipeline = await openPipeline(store, path, `openai-openllmetry-nested-${path}`);
+    instrumentation.setTracerProvider(pipeline.provider);
+    const client = new OpenAI({ apiKey: 'sk-fake', baseURL: fake.openaiBaseURL, maxRetries: 0 });
+    // a framework's own GenAI span for the call, the instrumented client's span inside it
+    const framework = pipeline.provider.getTracer('framework');
+    await framework.startActiveSpan(
+      'chat gpt-4.1',
+      {
+        attributes: {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.provider.name': 'openai',
+          'gen_ai.request.model': 'gpt-4.1',
+        },
+      },
+      async (span) => {
+        const res = await client.chat.completions.create({
+          model: 'gpt-4.1',
+          messages: [{ role: 'user', content: PLANTED.prompt }],
+        });
+        span.setAttributes({
+          'gen_ai.response.model': res.model,
+          'gen_ai.usage.input_tokens': res.usage!.prompt_tokens,
+          'gen_ai.usage.output_tokens': res.usage!.completion_tokens,
+        });
+        span.end();
+      },
+    );
+    await pipeline.flush();
+    views = await viewsOf(store, pipeline);
+  });
+  afterAll(() => pipeline.close());
+
+  it('counts the call once in the run, its steps and both rollups', () => {
+    expect(
+      views.runs.map((r) => [r.step_count, r.input_tokens, r.output_tokens, r.cost_usd]),
+    ).toEqual([[1, 120, 30, 0.00048]]);
+    const [outer, inner] = views.steps;
+    expect(inner?.duplicate_of).toBe(outer?.span_id);
+    expect(views.stats).toMatchObject({
+      runs: 1,
+      modelSteps: 1,
+      inputTokens: 120,
+      outputTokens: 30,
+      statsModelSteps: 1,
+      statsInputTokens: 120,
+      statsOutputTokens: 30,
+    });
+    expect(views.stats.statsCostUsd).toBeCloseTo(0.00048, 8);
+  });
+});
+
 describe('what is stored', () => {
   it('holds none of the planted prompt, answer, tool arguments, e-mail or status message', async () => {
     expect(await plantedFound(store)).toEqual([]);

@@ -70,13 +70,16 @@ function modelStatsSql(key: string, agentFilter: boolean): string {
     SELECT '' AS agent, key, NULL AS runs, 1 - failed_calls / calls AS success_rate, calls, failed_calls,
       p50_ms, p95_ms, p99_ms, retries, input_tokens, output_tokens, cached_tokens, cost_usd
     FROM (
-      SELECT ${key} AS key, countMerge(steps) AS calls, sum(failed_steps) AS failed_calls, sum(retries) AS retries,
-        quantilesMerge(0.5, 0.95, 0.99)(latency) AS q, q[1] AS p50_ms, q[2] AS p95_ms, q[3] AS p99_ms,
-        sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(cached_tokens) AS cached_tokens
+      SELECT ${key} AS key,
+        quantilesMerge(0.5, 0.95, 0.99)(latency) AS q, q[1] AS p50_ms, q[2] AS p95_ms, q[3] AS p99_ms
       FROM agent_step_stats WHERE ${where} GROUP BY key
     ) AS m
     LEFT JOIN (
-      SELECT ${key} AS key, sum(ifNull(cost_usd, 0)) AS cost_usd FROM agent_stats WHERE ${where} GROUP BY key
+      -- counts and tokens from agent_stats: a model call seen twice counts once there
+      SELECT ${key} AS key, sum(steps) AS calls, sum(failed_steps) AS failed_calls, sum(retries) AS retries,
+        sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(cached_tokens) AS cached_tokens,
+        sum(ifNull(cost_usd, 0)) AS cost_usd
+      FROM agent_stats WHERE ${where} GROUP BY key
     ) AS c USING (key)
     ORDER BY calls DESC, key`;
 }
