@@ -115,6 +115,12 @@ export class CollectorMetrics {
       'Spans reduced to a skeleton because filtering failed.',
     );
     out.push(`${p}allowlist_failed_closed_total ${stats.failedClosed}`);
+    family(
+      `${p}allowlist_pseudonymized_total`,
+      'counter',
+      'Session and user id attributes replaced by their HMAC pseudonym (needs a session key).',
+    );
+    out.push(`${p}allowlist_pseudonymized_total ${stats.pseudonymized ?? 0}`);
     family(`${p}queue_spans`, 'gauge', 'Spans accepted and waiting for export.');
     out.push(`${p}queue_spans ${sources.queueDepth()}`);
     family(`${p}queue_capacity_spans`, 'gauge', 'Spans the queue holds before answering 429.');

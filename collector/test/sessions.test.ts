@@ -251,6 +251,21 @@ describe('sessions', () => {
     ]);
   });
 
+  it('publishes on /metrics how many ids became pseudonyms, and names the dropped session keys', async () => {
+    const withKey = await collectorInto({ sessionKey: KEY });
+    await sendRaw(withKey, 'sess-metrics', [{ 'session.id': 'conv-metrics-1' }]);
+    const noKey = await collectorInto({});
+    await sendRaw(noKey, 'sess-metrics', [{ 'session.id': 'conv-metrics-2' }]);
+
+    const a = await (await fetch(`${withKey}/metrics`)).text();
+    expect(a).toContain('agenttrace_collector_allowlist_pseudonymized_total 1');
+    expect(a).not.toContain('allowlist_redacted_total{key="session.id"}');
+    const b = await (await fetch(`${noKey}/metrics`)).text();
+    expect(b).toContain('agenttrace_collector_allowlist_pseudonymized_total 0');
+    expect(b).toContain('agenttrace_collector_allowlist_redacted_total{key="session.id"} 1');
+    expect(a + b).not.toContain('conv-metrics');
+  });
+
   it('keeps end-user ids out unless enabled, then stores only their pseudonym', async () => {
     const off = await collectorInto({ sessionKey: KEY });
     await sendRaw(off, 'sess-user-off', [{ 'user.id': 'user-off-6a1f' }]);

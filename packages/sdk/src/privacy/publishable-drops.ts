@@ -2,13 +2,14 @@
  * Drop counts that are safe to publish outside the process (the collector's
  * `/metrics`): a key keeps its name only if agenttrace itself names it
  * somewhere (the policy, the alias map, the forbidden keys and prefixes, the
- * counter's own `(…)` names). Any other key could be anything a client
+ * session and user id sources, the counter's own `(…)` names). Any other key could be anything a client
  * chose, including an e-mail address shaped as a label.
  */
 import { METADATA_PREFIX } from '../conventions.js';
 import { ALIASES } from './aliases.js';
 import { OTHER_KEYS } from './drop-counter.js';
 import { FORBIDDEN_KEYS, FORBIDDEN_PREFIXES, type PrivacyPolicy } from './policy.js';
+import { isSessionSourceKey } from './session-sources.js';
 
 const RESERVED = /^\([a-z_]+\)$/;
 
@@ -20,7 +21,8 @@ export function publishedKey(key: string, policy: PrivacyPolicy): string {
     policy.eventAttributes.has(key) ||
     policy.resourceAttributes.has(key) ||
     ALIASES.has(key) ||
-    FORBIDDEN_KEYS.has(key)
+    FORBIDDEN_KEYS.has(key) ||
+    isSessionSourceKey(key)
   )
     return key;
   if (key.startsWith(METADATA_PREFIX)) return `${METADATA_PREFIX}*`;
