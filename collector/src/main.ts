@@ -13,6 +13,7 @@
  * AGENTTRACE_STORE_PATH       the embedded store's directory, default ./.agenttrace/store
  * AGENTTRACE_SPOOL_DIR        the write-ahead spool (also `--spool-dir`), default
  *                             <store>/agenttrace-spool, or .agenttrace/collector-spool for a server
+ * AGENTTRACE_NO_SPOOL=1       no spool (also `--no-spool`): a request waits for its insert
  * AGENTTRACE_SESSION_KEY_FILE a file holding the session key (32+ bytes); also
  *                             `--session-key-file <path>`, which wins
  * AGENTTRACE_SESSION_KEY      the session key itself; none = session ids are dropped
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
     options: {
       'tokens-file': { type: 'string' },
       'spool-dir': { type: 'string' },
+      'no-spool': { type: 'boolean' },
       'session-key-file': { type: 'string' },
     },
   });
@@ -65,7 +67,10 @@ async function main(): Promise<void> {
     tokens,
     port,
     host: env.AGENTTRACE_COLLECTOR_HOST ?? '127.0.0.1',
-    spool: { dir: values['spool-dir'] ?? env.AGENTTRACE_SPOOL_DIR },
+    spool:
+      values['no-spool'] === true || /^(1|true)$/i.test(env.AGENTTRACE_NO_SPOOL?.trim() ?? '')
+        ? false
+        : { dir: values['spool-dir'] ?? env.AGENTTRACE_SPOOL_DIR },
     logger,
     collector: {
       sessionKey,

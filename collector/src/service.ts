@@ -88,7 +88,9 @@ export async function startCollectorService(
             ? join(resolve(options.store?.path ?? DEFAULT_EMBEDDED_PATH), EMBEDDED_SPOOL_FOLDER)
             : resolve(DEFAULT_SERVER_SPOOL_DIR)));
     if (spool === false)
-      options.logger?.warn('spool off: requests are acknowledged from memory; a crash loses them');
+      options.logger?.warn(
+        'spool off: each request waits for its own insert into the store (no disk group commit)',
+      );
     const exporter = new ClickHouseSpanExporter({
       store,
       spoolDir,
