@@ -16,12 +16,15 @@ import {
 } from '@opentelemetry/api';
 import { PARALLEL_ORIGIN_KEY, RUN_KEY, WORKFLOW_KEY } from './context-keys.js';
 import * as C from './conventions.js';
+import { recordEvaluation, type FeedbackOptions } from './feedback.js';
 import { isPromiseLike } from './is-promise-like.js';
 import { metadataAttributes, type Metadata } from './metadata.js';
 import { isSafeLabel } from './privacy/sensitive.js';
 import { Run, type RunHost, type RunIdentity, type RunRef } from './run.js';
 import { VERSION } from './version.js';
 import { traceWorkflow } from './workflow.js';
+
+export type { FeedbackOptions } from './feedback.js';
 
 /** Options of {@link AgentTracer}. */
 export interface AgentTracerOptions {
@@ -68,12 +71,6 @@ export interface RunOptions {
    * provider has a `sessionKey` and `pseudonymizeUserId: true`.
    */
   userId?: string;
-}
-
-/** Options of {@link AgentTracer.recordFeedback}. */
-export interface FeedbackOptions {
-  /** A label for the score, such as `thumbs_up`. */
-  label?: string;
 }
 
 /** Longest session or user id accepted: longer values are not ids. */
@@ -188,35 +185,30 @@ export class AgentTracer implements RunHost {
   }
 
   /**
-   * Records feedback on a finished run as a span linked to it, so it travels
-   * over OTLP like everything else. `metric` is a label such as
-   * `helpfulness`; `value` a finite number.
+   * Records feedback (a score) as the GenAI conventions'
+   * `gen_ai.evaluation.result` event: on the run's span while the run is
+   * open (pass the `Run`), else on a short span linked to the finished run
+   * (pass `run.ref`). `metric` is a label such as `helpfulness`; `value` a
+   * finite number; `options.responseId` the provider's id of the evaluated
+   * response. There is no explanation text: it would be content.
+   *
+   * @example
+   * const ref = await tracer.run(async (run) => answer(run));
+   * tracer.recordFeedback(ref, 'helpfulness', 1, { label: 'thumbs_up' });
    */
-  recordFeedback(run: RunRef, metric: string, value: number, options: FeedbackOptions = {}): void {
-    label('metric', metric, true);
-    label('options.label', options.label, false);
-    if (typeof value !== 'number' || !Number.isFinite(value))
-      throw new TypeError(`feedback value must be a finite number (got ${String(value)})`);
-    const attributes: Attributes = {
-      [C.ATTR_GEN_AI_AGENT_NAME]: this.agentName,
-      [C.ATTR_GEN_AI_EVALUATION_NAME]: metric,
-      [C.ATTR_GEN_AI_EVALUATION_SCORE_VALUE]: value,
-      [C.ATTR_FEEDBACK_RUN_ID]: run.runId,
+  recordFeedback(
+    run: RunRef | Run,
+    metric: string,
+    value: number,
+    options: FeedbackOptions = {},
+  ): void {
+    const target = run instanceof Run ? { span: run.span, ref: run.ref } : run;
+    const source = {
+      tracer: this.tracer,
+      agentName: this.agentName,
+      agentVersion: this.agentVersion,
     };
-    if (this.agentVersion !== undefined)
-      attributes[C.ATTR_GEN_AI_AGENT_VERSION] = this.agentVersion;
-    if (options.label !== undefined)
-      attributes[C.ATTR_GEN_AI_EVALUATION_SCORE_LABEL] = options.label;
-    const span = this.tracer.startSpan(
-      `${C.SPAN_NAME_FEEDBACK} ${metric}`,
-      {
-        root: true,
-        attributes,
-        links: [{ context: { traceId: run.traceId, spanId: run.spanId, traceFlags: 1 } }],
-      },
-      ROOT_CONTEXT,
-    );
-    span.end();
+    recordEvaluation(source, target, metric, value, options);
   }
 
   private openRun(

@@ -417,24 +417,5 @@ describe('AgentTracer', () => {
     });
   });
 
-  describe('.recordFeedback', () => {
-    it('records feedback as a span linked to the finished run', async () => {
-      const p = createPipeline();
-      const tracer = p.agent('a', { agentVersion: '2' });
-      const ref = await tracer.run(async (run) => run.ref);
-      tracer.recordFeedback(ref, 'helpfulness', 0.8, { label: 'good' });
-      const fb = p.byName('feedback helpfulness');
-      expect(fb.attributes).toMatchObject({
-        [C.ATTR_GEN_AI_EVALUATION_NAME]: 'helpfulness',
-        [C.ATTR_GEN_AI_EVALUATION_SCORE_VALUE]: 0.8,
-        [C.ATTR_GEN_AI_EVALUATION_SCORE_LABEL]: 'good',
-        [C.ATTR_FEEDBACK_RUN_ID]: ref.runId,
-        [C.ATTR_GEN_AI_AGENT_VERSION]: '2',
-      });
-      expect(fb.links[0]?.context).toMatchObject({ traceId: ref.traceId, spanId: ref.spanId });
-      expect(() => tracer.recordFeedback(ref, 'helpfulness', Number.NaN)).toThrow(
-        'feedback value must be a finite number (got NaN)',
-      );
-    });
-  });
+  // .recordFeedback: test/feedback.test.ts (the gen_ai.evaluation.result event)
 });
