@@ -6,21 +6,27 @@
  */
 import { METADATA_PREFIX } from '../conventions.js';
 import { looksSensitive } from './sensitive.js';
+import { isSessionSourceKey } from './session-sources.js';
 
 /** The shape `setMetadata` accepts: snake_case, up to 64 characters. */
 export const METADATA_KEY_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
 
 /**
  * True for a metadata key (without the prefix) that may be stored: snake_case
- * as `setMetadata` requires, and not personal data or a secret by the
- * detectors (digit runs, long mixed runs, encoded text).
+ * as `setMetadata` requires, not personal data or a secret by the
+ * detectors (digit runs, long mixed runs, encoded text), and not a session
+ * or user id (`session_id`, `user_id`…: the allowlist pseudonymizes those).
  *
  * @example
  * isSafeMetadataKey('result_count') // true
  * isSafeMetadataKey('user_4155550199') // false
  */
 export function isSafeMetadataKey(key: string): boolean {
-  return METADATA_KEY_PATTERN.test(key) && !looksSensitive(key);
+  return (
+    METADATA_KEY_PATTERN.test(key) &&
+    !looksSensitive(key) &&
+    !isSessionSourceKey(METADATA_PREFIX + key)
+  );
 }
 
 /** True for an attribute key `agenttrace.meta.<key>` whose key part is safe. */

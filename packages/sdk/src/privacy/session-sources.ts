@@ -8,7 +8,8 @@
  * association properties (`traceloop.association.properties.session_id`…,
  * also what its SDK makes of the AI SDK's `ai.telemetry.metadata.*`), the AI
  * SDK's telemetry metadata, Langfuse's keys, flattened LangChain/LangGraph
- * metadata (`metadata.thread_id`…), and agenttrace's own pseudonym keys
+ * metadata (`metadata.thread_id`…), our own `setMetadata({ session_id })`
+ * (`agenttrace.meta.session_id`…), and agenttrace's own pseudonym keys
  * (a span filtered upstream arrives at the collector with them).
  */
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
@@ -30,8 +31,9 @@ const SESSION_SUFFIXES = [
   'threadId',
 ];
 const USER_SUFFIXES = ['user_id', 'userId', 'customer_id', 'customerId'];
-/** Prefixes under which instrumentations copy user-chosen metadata keys. */
+/** Prefixes under which instrumentations (and our own `setMetadata`) copy user-chosen metadata keys. */
 const METADATA_PREFIXES = [
+  C.METADATA_PREFIX,
   'traceloop.association.properties.',
   'ai.telemetry.metadata.',
   'metadata.',

@@ -19,6 +19,7 @@ import {
   AgentTracer,
   AllowlistSpanProcessor,
   conventions as C,
+  createPrivacyPolicy,
   createTracerProvider,
   isPseudonymShaped,
   isSafeLabel,
@@ -213,6 +214,23 @@ describe('AllowlistSpanProcessor sessions', () => {
         expect(JSON.stringify(span.attributes)).not.toContain('jane');
       }
     });
+  });
+
+  it('pseudonymizes a session id given as metadata, which is never kept raw even as a number', async () => {
+    const p = pipeline({ sessionKey: KEY });
+    await p.agent.run({ metadata: { session_id: 4155550, turns: 3 } }, async () => 1);
+    const a = p.runSpans()[0]!.attributes;
+    expect(a[C.ATTR_SESSION_ID]).toBe(
+      new SessionPseudonymizer(KEY).pseudonym('session', '4155550'),
+    );
+    expect(a['agenttrace.meta.session_id']).toBeUndefined();
+    expect(a['agenttrace.meta.turns']).toBe(3);
+    const nokey = pipeline();
+    await nokey.agent.run({ metadata: { user_id: 4155550 } }, async () => 1);
+    expect(nokey.runSpans()[0]!.attributes['agenttrace.meta.user_id']).toBeUndefined();
+    expect(() => createPrivacyPolicy({ metadata: { session_id: rule.label() } })).toThrow(
+      /session_id/,
+    );
   });
 
   it('re-hashes a client-sent agenttrace.session.id unless it is this key’s pseudonym', () => {
