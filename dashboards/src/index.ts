@@ -9,6 +9,7 @@ import { failureAnalysisDashboard } from './dashboards/failure-analysis.js';
 import { overviewDashboard } from './dashboards/overview.js';
 import { providerComparisonDashboard } from './dashboards/provider-comparison.js';
 import { runExplorerDashboard } from './dashboards/run-explorer.js';
+import { sessionsDashboard } from './dashboards/sessions.js';
 import { signalsDashboard } from './dashboards/signals.js';
 
 export { abComparisonDashboard } from './dashboards/ab-comparison.js';
@@ -16,6 +17,7 @@ export { failureAnalysisDashboard } from './dashboards/failure-analysis.js';
 export { overviewDashboard } from './dashboards/overview.js';
 export { providerComparisonDashboard } from './dashboards/provider-comparison.js';
 export { runExplorerDashboard } from './dashboards/run-explorer.js';
+export { sessionsDashboard } from './dashboards/sessions.js';
 export { signalsDashboard } from './dashboards/signals.js';
 export {
   CLICKHOUSE_PLUGIN_ID,
@@ -60,6 +62,7 @@ export function buildDashboards(): GeneratedDashboard[] {
     { file: 'ab-comparison.json', dashboard: abComparisonDashboard().build() },
     { file: 'provider-comparison.json', dashboard: providerComparisonDashboard().build() },
     { file: 'signals.json', dashboard: signalsDashboard().build() },
+    { file: 'sessions.json', dashboard: sessionsDashboard().build() },
   ].map(({ file, dashboard }) => ({ file, dashboard: withPanelIds(dashboard) }));
 }
 

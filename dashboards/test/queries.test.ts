@@ -94,6 +94,7 @@ describe('dashboard queries on the real engine', () => {
       'agent_stats',
       'agent_stats_hourly',
       'agent_signals',
+      'agent_sessions',
     ]) {
       const { data } = await runQuery(engine, `SELECT count() FROM ${view}`);
       expect(Number(data[0]?.[0]), view).toBeGreaterThan(0);

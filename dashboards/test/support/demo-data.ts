@@ -40,6 +40,9 @@ const MODELS = {
   anthropic: { model: 'claude-sonnet-4-5', response: 'claude-sonnet-4-5-20250929' },
 } as const;
 
+/** Key of the demo's session pseudonyms (a test key, not a secret). */
+const DEMO_SESSION_KEY = 'agenttrace-dashboards-demo-session-key';
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function httpError(message: string, status: number): Error {
@@ -60,11 +63,11 @@ async function callModel(run: Run, provider: 'openai' | 'anthropic', fail: boole
   });
 }
 
-async function handle(tracer: AgentTracer, s: Scenario): Promise<void> {
+async function handle(tracer: AgentTracer, s: Scenario, sessionId: string): Promise<void> {
   let ref: RunRef | undefined;
   try {
     await tracer.run(
-      { variant: s.variant, promptTemplate: { name: 'support_answer', version: 'v3' } },
+      { variant: s.variant, promptTemplate: { name: 'support_answer', version: 'v3' }, sessionId },
       async (run) => {
         ref = run.ref;
         await run.step('plan', 'analyze_query', async () => sleep(2));
@@ -182,15 +185,21 @@ export async function seedDemo(store: Store, database: string): Promise<DemoData
         'service.name': 'support-api',
         'deployment.environment.name': agent.environment,
       }),
-      spanProcessors: [new AllowlistSpanProcessor(new SimpleSpanProcessor(exporter))],
+      // sessions (the sessions dashboard): stored as the key's pseudonyms
+      spanProcessors: [
+        new AllowlistSpanProcessor(new SimpleSpanProcessor(exporter), {
+          sessionKey: DEMO_SESSION_KEY,
+        }),
+      ],
     });
     const tracer = new AgentTracer({
       agentName: agent.agentName,
       agentVersion: agent.agentVersion,
       tracerProvider: provider,
     });
-    for (const scenario of agent.scenarios) {
-      await handle(tracer, scenario);
+    for (const [i, scenario] of agent.scenarios.entries()) {
+      // two turns per conversation
+      await handle(tracer, scenario, `demo-${agent.agentName}-${agent.environment}-${i >> 1}`);
       runs++;
     }
     await provider.forceFlush();
