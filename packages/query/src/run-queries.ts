@@ -54,6 +54,10 @@ export interface StepRow {
   cost_usd: number | null;
   failure_type: string;
   failure_code: string;
+  /** A handoff's `gen_ai.transfer.mode` (`pass_control`, `return_to_caller`); '' for other steps. */
+  transfer_mode: string;
+  /** The agent a handoff went to (`gen_ai.transfer.target.name`); '' for other steps. */
+  transfer_target: string;
 }
 
 /** One row of `agent_failures`. */
@@ -140,7 +144,8 @@ export async function getRunSteps(client: ClickHouseClient, runId: string): Prom
     client,
     `SELECT run_id, trace_id, span_id, parent_span_id, step_type, step_name, attempt,
        started_at, duration_ms, status, model, provider, tool, input_tokens,
-       output_tokens, cached_tokens, time_to_first_chunk_ms, cost_usd, failure_type, failure_code
+       output_tokens, cached_tokens, time_to_first_chunk_ms, cost_usd, failure_type, failure_code,
+       transfer_mode, transfer_target
      FROM agent_steps WHERE run_id = {runId:String} ORDER BY started_at, seq, span_id`,
     { runId },
   );

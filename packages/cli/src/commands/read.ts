@@ -4,6 +4,7 @@ import { count, duration, percent, table, usd, type Column } from '../format/tab
 import { waterfall } from '../format/waterfall.js';
 import { CliError, print, type GlobalOptions } from '../io.js';
 import { withReader } from '../reader.js';
+import { traceWorkflows } from './trace-workflows.js';
 
 /** Columns of a runs table; shared with the demo. */
 export function runColumns(g: GlobalOptions): Column<RunRow>[] {
@@ -70,11 +71,20 @@ export async function runsCommand(g: GlobalOptions, o: Record<string, unknown>):
 export async function traceCommand(g: GlobalOptions, id: string): Promise<void> {
   const found = await withReader(g, async (r) => {
     const runs = await r.getRuns(id);
-    return Promise.all(runs.map(async (run) => ({ run, steps: await r.steps(run.run_id) })));
+    const workflows = await traceWorkflows(r, runs);
+    return Promise.all(
+      runs.map(async (run) => ({
+        run,
+        steps: await r.steps(run.run_id),
+        workflow: workflows.get(run.trace_id.toLowerCase()),
+      })),
+    );
   });
   if (found.length === 0)
     throw new CliError(`no run or trace with id ${id}`, 'list run ids with `agenttrace runs`');
-  print(g, found, () => found.map((f) => waterfall(f.run, f.steps, g.paint)).join('\n\n'));
+  print(g, found, () =>
+    found.map((f) => waterfall(f.run, f.steps, g.paint, { workflow: f.workflow })).join('\n\n'),
+  );
 }
 
 /** `agenttrace stats`. */

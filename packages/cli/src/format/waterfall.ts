@@ -1,6 +1,7 @@
 /**
  * A run's steps as a terminal waterfall: the step tree, type, name, a bar
- * placed on the run's timeline, duration, status, tokens and failure.
+ * placed on the run's timeline, duration, status, tokens and failure; the
+ * workflow the run ran in, and each handoff as `handoff A → B`.
  */
 import type { RunRow, StepRow } from '@agenttrace/query';
 import type { Paint } from './color.js';
@@ -32,8 +33,27 @@ function bar(startNs: number, durationMs: number, runStartNs: number, runMs: num
   return ' '.repeat(from) + '█'.repeat(width) + ' '.repeat(BAR_WIDTH - from - width);
 }
 
+/** What the waterfall shows beside the run and its steps. */
+export interface WaterfallContext {
+  /** The workflow (`invoke_workflow`) the run's trace ran in, if any. */
+  readonly workflow?: string;
+}
+
+/** A step's name in the tree: `handoff A → B` for a handoff, else its name and attempt. */
+function stepLabel(run: RunRow, s: StepRow): string {
+  // rows from an older collector lack the transfer columns
+  if (s.transfer_target)
+    return `handoff ${run.agent} → ${s.transfer_target}${s.transfer_mode === 'return_to_caller' ? ' (returns)' : ''}`;
+  return `${s.step_name}${s.attempt > 1 ? ` #${s.attempt}` : ''}`;
+}
+
 /** Renders one run and its steps. */
-export function waterfall(run: RunRow, steps: readonly StepRow[], paint: Paint): string {
+export function waterfall(
+  run: RunRow,
+  steps: readonly StepRow[],
+  paint: Paint,
+  context: WaterfallContext = {},
+): string {
   const runStart = ns(run.started_at);
   const status =
     run.status === 'success'
@@ -44,13 +64,14 @@ export function waterfall(run: RunRow, steps: readonly StepRow[], paint: Paint):
   const lines = [
     `${paint('bold', `run ${run.run_id}`)}  ${run.agent}${run.agent_version ? `@${run.agent_version}` : ''}${run.variant ? ` variant=${run.variant}` : ''}  ${status}  ${duration(run.duration_ms)}`,
     `trace ${run.trace_id}  started ${run.started_at} UTC`,
-    '',
   ];
+  if (context.workflow) lines.push(`workflow ${context.workflow}`);
+  lines.push('');
   const depthOf = new Map<string, number>([[run.span_id, 0]]);
   const rows = steps.map((s) => {
     const depth = (depthOf.get(s.parent_span_id) ?? 0) + 1;
     depthOf.set(s.span_id, depth);
-    const label = `${'  '.repeat(depth - 1)}${s.step_type.padEnd(8)} ${s.step_name}${s.attempt > 1 ? ` #${s.attempt}` : ''}`;
+    const label = `${'  '.repeat(depth - 1)}${s.step_type.padEnd(8)} ${stepLabel(run, s)}`;
     const colour = TYPE_COLOUR[s.step_type as keyof typeof TYPE_COLOUR] ?? 'gray';
     const tokens =
       s.input_tokens || s.output_tokens ? `${s.input_tokens}→${s.output_tokens} tok` : '';
