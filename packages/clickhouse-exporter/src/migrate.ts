@@ -72,6 +72,7 @@ export const VIEW_NAMES = [
   'agent_stats_hourly',
   'agent_trace_runs',
   'agent_signals',
+  'agent_signals_window',
   'agent_regressions',
   'agent_session_index',
   'agent_sessions',
