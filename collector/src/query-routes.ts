@@ -18,12 +18,12 @@ import {
   listRuns,
   listSessions,
   listSignals,
+  signalFiltersFromQuery,
   parseSince,
   runReadOnlySql,
   SINCE_EXPECTED,
   SqlLimitError,
   SqlSandboxError,
-  type SignalFiltersInput,
   type SqlSandboxOptions,
 } from '@agenttrace/query';
 import { Hono, type Context } from 'hono';
@@ -186,18 +186,10 @@ export function queryRoutes(
       }),
     });
   });
-  app.get('/signals', async (c) => {
-    const q = c.req.query();
-    return c.json({
-      signals: await listSignals(client, {
-        signal: q.signal as SignalFiltersInput['signal'],
-        agent: q.agent,
-        since: q.since,
-        until: q.until,
-        limit: q.limit,
-      }),
-    });
-  });
+  // thresholds in snake_case (loop_min, budget_usd, …); a bad one is a 400 naming it
+  app.get('/signals', async (c) =>
+    c.json({ signals: await listSignals(client, signalFiltersFromQuery(c.req.query())) }),
+  );
   app.get('/failures', async (c) => {
     const q = c.req.query();
     const since = q.since === undefined ? undefined : parseSince(q.since);

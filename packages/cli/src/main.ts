@@ -17,7 +17,7 @@ import {
 } from './commands/read.js';
 import { sessionsCommand, traceSessionCommand } from './commands/sessions.js';
 import { sqlCommand } from './commands/sql.js';
-import { signalsCommand } from './commands/signals.js';
+import { signalsCommand, withThresholdOptions } from './commands/signals.js';
 import { regressionsCommand, withRegressionOptions } from './commands/regressions.js';
 import { migrateCommand } from './commands/migrate.js';
 import { collectorCommand } from './commands/collector.js';
@@ -154,14 +154,15 @@ export async function main(
     .option('--run <id>')
     .option('--limit <n>', 'most scores to show', positiveInt, 50)
     .action((o: Record<string, unknown>) => on((g) => feedbackCommand(g, o)));
-  program
-    .command('signals')
-    .description('signals that fired (loops, retry storms, budgets…); exits 3 when any did')
-    .addOption(new Option('--signal <name>').choices([...SIGNALS]))
-    .option('--agent <name>')
-    .option('--since <when>', 'e.g. 1h, 24h, 7d or an ISO date', '24h')
-    .option('--limit <n>', 'most signals to show', positiveInt, 100)
-    .action((o: Record<string, unknown>) => on((g) => signalsCommand(g, o)));
+  withThresholdOptions(
+    program
+      .command('signals')
+      .description('signals that fired (loops, retry storms, budgets…); exits 3 when any did')
+      .addOption(new Option('--signal <name>').choices([...SIGNALS]))
+      .option('--agent <name>')
+      .option('--since <when>', 'e.g. 1h, 24h, 7d or an ISO date', '24h')
+      .option('--limit <n>', 'most signals to show', positiveInt, 100),
+  ).action((o: Record<string, unknown>) => on((g) => signalsCommand(g, o)));
   withRegressionOptions(
     program
       .command('regressions')
@@ -212,6 +213,18 @@ export async function main(
       new Option(
         '--no-spool',
         'acknowledge from memory: a crash loses what is queued (benchmarks only)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--session-key-file <path>',
+        'file holding the HMAC key (32+ bytes) session ids become pseudonyms under (else AGENTTRACE_SESSION_KEY); without a key they are dropped',
+      ).env('AGENTTRACE_SESSION_KEY_FILE'),
+    )
+    .addOption(
+      new Option(
+        '--pseudonymize-user-id',
+        'also store end-user pseudonyms, with the session key (or AGENTTRACE_PSEUDONYMIZE_USER_ID=true)',
       ),
     )
     .action((o: Record<string, unknown>, cmd: Command) =>

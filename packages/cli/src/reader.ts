@@ -16,6 +16,7 @@ import {
   listRegressions,
   listSignals,
   runReadOnlySql,
+  signalQueryParams,
   type FailureRow,
   type FeedbackRow,
   type RegressionFiltersInput,
@@ -130,7 +131,7 @@ function apiReader(base: string, token: string | undefined): Reader {
       );
       return found === undefined ? undefined : { session: found.session, runs: found.runs };
     },
-    signals: (f) => call('/signals' + qs(f), 'signals'),
+    signals: (f) => call('/signals' + qs(signalQueryParams(f)), 'signals'),
     regressions: (f) =>
       call('/regressions' + qs({ ...f, min_runs: f.minRuns, minRuns: undefined }), 'regressions'),
     sql: async (q) => {

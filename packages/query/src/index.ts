@@ -9,8 +9,20 @@ export { getStats } from './stats-query.js';
 export type { StatsRow } from './stats-query.js';
 export { listSessions, getSession, sessionFiltersSchema } from './sessions-query.js';
 export type { SessionRow, SessionDetail, SessionFiltersInput } from './sessions-query.js';
-export { listSignals, signalFiltersSchema, SIGNALS } from './signals-query.js';
+export {
+  listSignals,
+  signalFiltersFromQuery,
+  signalFiltersSchema,
+  signalQueryParams,
+  SIGNALS,
+} from './signals-query.js';
 export type { SignalRow, SignalName, SignalFiltersInput } from './signals-query.js';
+export {
+  DEFAULT_SIGNAL_THRESHOLDS,
+  SIGNAL_THRESHOLDS,
+  THRESHOLD_NAMES,
+} from './signal-thresholds.js';
+export type { SignalThresholdName, SignalThresholds } from './signal-thresholds.js';
 export {
   listRegressions,
   regressionFiltersSchema,

@@ -1,13 +1,23 @@
 /**
- * Signals: the rows of the `agent_signals` view (loops, retry storms,
- * fallback cascades, budget overruns, latency above p99, failure
- * propagation) over a time range. Rules and default thresholds are in the
- * view and in docs/signals.md; this module only filters and pages them.
+ * Signals (loops, retry storms, fallback cascades, budget overruns, latency
+ * above p99, failure propagation) over a time range, from the
+ * `agent_signals_window` view with thresholds given per query (defaults:
+ * `signal-thresholds.ts`, docs/signals.md). The range is passed into the
+ * view, so only the days it covers are read.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
 import { parseFilters, parseSince, SINCE_EXPECTED } from './filters.js';
 import { selectRows } from './select.js';
+import {
+  DEFAULT_SIGNAL_THRESHOLDS,
+  SIGNAL_THRESHOLDS,
+  THRESHOLD_NAMES,
+  thresholdArguments,
+  thresholdParams,
+  thresholdSchema,
+} from './signal-thresholds.js';
+import type { SignalThresholdName, SignalThresholds } from './signal-thresholds.js';
 
 /** Every signal `agent_signals` can emit. */
 export const SIGNALS = [
@@ -46,8 +56,16 @@ const time = z.string().transform((v, ctx) => {
   return date ?? new Date(0);
 });
 
-/** Filters of {@link listSignals}. */
+const thresholdFields = Object.fromEntries(
+  THRESHOLD_NAMES.map((n) => [n, thresholdSchema(n).optional()]),
+) as { [K in SignalThresholdName]: z.ZodOptional<ReturnType<typeof thresholdSchema>> };
+
+/**
+ * Filters of {@link listSignals}, and the thresholds (`loopMin`,
+ * `budgetTokens`, …; each defaults to {@link DEFAULT_SIGNAL_THRESHOLDS}).
+ */
 export const signalFiltersSchema = z.object({
+  ...thresholdFields,
   signal: z.enum(SIGNALS).optional(),
   agent: z
     .string()
@@ -63,11 +81,52 @@ export const signalFiltersSchema = z.object({
 export type SignalFiltersInput = z.input<typeof signalFiltersSchema>;
 
 /**
+ * The filters as HTTP query parameters of `GET /v1/signals`: the same
+ * names, thresholds in snake_case (`loop_min`, `budget_usd`, …).
+ */
+export function signalQueryParams(f: SignalFiltersInput): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {
+    signal: f.signal,
+    agent: f.agent,
+    since: f.since,
+    until: f.until,
+    limit: typeof f.limit === 'number' || typeof f.limit === 'string' ? String(f.limit) : undefined,
+  };
+  for (const n of THRESHOLD_NAMES) {
+    const v = f[n];
+    if (v !== undefined) out[SIGNAL_THRESHOLDS[n].param] = String(v);
+  }
+  return out;
+}
+
+/**
+ * Parses `GET /v1/signals` query parameters (thresholds in snake_case) into
+ * filters; throws `InvalidQueryError` naming the parameter as given
+ * (`loop_min must be an integer in 1..1000000 (got "0")`).
+ */
+export function signalFiltersFromQuery(query: Record<string, string>): SignalFiltersInput {
+  const shape = Object.fromEntries(
+    THRESHOLD_NAMES.map((n) => [SIGNAL_THRESHOLDS[n].param, thresholdSchema(n).optional()]),
+  );
+  const params = parseFilters(z.object(shape), query) as Record<string, number | undefined>;
+  const out: SignalFiltersInput = {
+    signal: query.signal as SignalFiltersInput['signal'],
+    agent: query.agent,
+    since: query.since,
+    until: query.until,
+    limit: query.limit,
+  };
+  for (const n of THRESHOLD_NAMES) out[n] = params[SIGNAL_THRESHOLDS[n].param];
+  return out;
+}
+
+/**
  * Firing signals detected in `[since, until)` (default: the last 24 hours),
- * newest first. Throws `InvalidQueryError` naming a bad filter.
+ * newest first, with the default thresholds unless overridden. Throws
+ * `InvalidQueryError` naming a bad filter.
  *
  * @example
- * const fired = await listSignals(store.client, { since: '1h', signal: 'loop' });
+ * const fired = await listSignals(store.client, { since: '1h', signal: 'loop', loopMin: 3 });
  * if (fired.length > 0) process.exitCode = 1;
  */
 export async function listSignals(
@@ -77,17 +136,21 @@ export async function listSignals(
   const f = parseFilters(signalFiltersSchema, input);
   const until = f.until ?? new Date(Date.now() + 60_000);
   const since = f.since ?? new Date(until.getTime() - 86_400_000 - 60_000);
-  const where = [
-    'detected_at >= {since:DateTime64(3)}',
-    'detected_at < {until:DateTime64(3)}',
+  const thresholds = Object.fromEntries(
+    THRESHOLD_NAMES.map((n) => [n, f[n] ?? DEFAULT_SIGNAL_THRESHOLDS[n]]),
+  ) as SignalThresholds;
+  const conditions = [
     ...(f.signal !== undefined ? ['signal = {signal:String}'] : []),
     ...(f.agent !== undefined ? ['agent = {agent:String}'] : []),
-  ].join(' AND ');
+  ];
+  const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
   return selectRows<SignalRow>(
     client,
     `SELECT signal, level, run_id, agent, agent_version, variant, service, environment, subject,
       value, threshold, detected_at
-    FROM agent_signals WHERE ${where}
+    FROM agent_signals_window(since = {since:DateTime64(3)}, until = {until:DateTime64(3)},
+      ${thresholdArguments()})
+    ${where}
     ORDER BY detected_at DESC, signal, agent, run_id, subject
     LIMIT {limit:UInt32}`,
     {
@@ -96,6 +159,7 @@ export async function listSignals(
       signal: f.signal,
       agent: f.agent,
       limit: f.limit,
+      ...thresholdParams(thresholds),
     },
   );
 }

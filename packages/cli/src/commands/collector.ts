@@ -1,5 +1,6 @@
 /** `agenttrace collector`: OTLP/HTTP in, allowlist, the store out, and the query API. */
 import { collectTokens, createJsonLineLogger, startCollectorService } from '@agenttrace/collector';
+import { readSessionKeyFile } from '@agenttrace/sdk';
 import { CliError, type GlobalOptions } from '../io.js';
 import { describeStore } from '../store-access.js';
 
@@ -32,6 +33,26 @@ export async function collectorCommand(
     logger.warn(
       'no --tokens-file, AGENTTRACE_COLLECTOR_TOKENS_FILE or AGENTTRACE_COLLECTOR_TOKENS: the collector accepts unauthenticated requests',
     );
+  let sessionKey: string | undefined;
+  try {
+    const keyFile = o.sessionKeyFile as string | undefined;
+    sessionKey = keyFile
+      ? readSessionKeyFile(keyFile)
+      : process.env.AGENTTRACE_SESSION_KEY || undefined;
+  } catch (err) {
+    throw new CliError(
+      (err as Error).message,
+      'check --session-key-file / AGENTTRACE_SESSION_KEY_FILE',
+      2,
+    );
+  }
+  if (sessionKey === undefined)
+    logger.warn(
+      'no --session-key-file, AGENTTRACE_SESSION_KEY_FILE or AGENTTRACE_SESSION_KEY: session ids are dropped',
+    );
+  const pseudonymizeUserId =
+    o.pseudonymizeUserId === true ||
+    /^true$/i.test(process.env.AGENTTRACE_PSEUDONYMIZE_USER_ID?.trim() ?? '');
   let service;
   try {
     service = await startCollectorService({
@@ -43,6 +64,7 @@ export async function collectorCommand(
       host: o.host as string,
       spool: o.spool === false ? false : { dir: o.spoolDir as string | undefined },
       logger,
+      collector: { sessionKey, pseudonymizeUserId },
     });
   } catch (err) {
     throw new CliError(
