@@ -79,7 +79,8 @@ export interface ClickHouseSpanExporterOptions extends StoreOptions {
   /**
    * Directory of the on-disk spool. When set, accepted spans are fsynced
    * there before `export` reports success and replayed on the next start if
-   * they never reached the store. One exporter per directory.
+   * they never reached the store. One exporter per directory. Without one,
+   * `export` reports success only once the spans are inserted.
    * @default undefined (no spool)
    */
   spoolDir?: string;
