@@ -2,7 +2,7 @@
  * `npm run bench`: runs every bench in its own process (chdb allows one data
  * directory per process), prints their JSON lines, then a summary of the
  * ratios. Each bench measures against a baseline taken in the same run.
- * `npm run bench -- <name> …` runs some. The SDK bench runs on the compiled
+ * `npm run bench -- <name> …` runs some. The SDK benches run on the compiled
  * package, as users run it: tsx's keep-names wrappers would otherwise be
  * counted against our code only.
  */
@@ -21,6 +21,14 @@ const benches: Bench[] = [
     name: 'sdk-overhead',
     command: process.execPath,
     args: ['packages/sdk/dist/bench/overhead.js'],
+    before: () =>
+      execFileSync('npm', ['run', 'build:bench', '-w', '@agenttrace/sdk'], { stdio: 'ignore' }),
+  },
+  {
+    // instructions per span under valgrind's callgrind: repeatable where wall time is not
+    name: 'sdk-callgrind',
+    command: process.execPath,
+    args: ['packages/sdk/dist/bench/callgrind.js'],
     before: () =>
       execFileSync('npm', ['run', 'build:bench', '-w', '@agenttrace/sdk'], { stdio: 'ignore' }),
   },
@@ -66,6 +74,7 @@ const ingestRate = Number(ingest?.spansPerSecond ?? NaN);
 const summary = {
   bench: 'summary',
   sdkOverheadRatio: results['sdk-overhead']?.ratio,
+  sdkCallgrindRatio: results['sdk-callgrind']?.ratio,
   exporterVsRawRatio: exporter?.ratio,
   collectorEndToEndVsExporterAlone:
     Number.isFinite(exporterRate) && Number.isFinite(ingestRate)

@@ -1,158 +1,110 @@
 /**
- * Bench: ns per span of agenttrace (run/step API + allowlist) against bare
- * OTel making the same spans with the same attributes, both through a
- * BatchSpanProcessor into a no-op exporter, interleaved in one process.
- * Prints one JSON line. Run: `npx tsx packages/sdk/bench/overhead.ts`.
+ * Bench: wall time per span of agenttrace (run/step API + allowlist) against
+ * bare OTel making the same spans (workload.ts), both through a
+ * `BatchSpanProcessor` into a no-op exporter, in one process. First it
+ * proves both sides export the same spans; then warm-up rounds, then
+ * interleaved ABBA… rounds (order swapped each round). Prints one JSON line:
+ * the median of the per-round ratios, their spread and the load average.
+ * Run: `npm run bench -- sdk-overhead` (on the compiled package).
  */
-import { randomUUID } from 'node:crypto';
-import { context, SpanStatusCode, type Attributes } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import {
-  BasicTracerProvider,
-  BatchSpanProcessor,
-  type ReadableSpan,
-  type SpanExporter,
-} from '@opentelemetry/sdk-trace-base';
-import { AgentTracer, AllowlistSpanProcessor, conventions as C } from '../src/index.js';
+import { loadavg } from 'node:os';
+import { bareSide, installContextManager, oursSide, type Side } from './pipeline.js';
+import { SPANS_PER_RUN, spanShapes } from './workload.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 31);
-const RUNS_PER_ROUND = Number(process.env.BENCH_RUNS ?? 2_000);
-const STEPS_PER_RUN = 4;
-const SPANS_PER_ROUND = RUNS_PER_ROUND * (STEPS_PER_RUN + 1);
+const RUNS_PER_ROUND = Number(process.env.BENCH_RUNS ?? 1_500);
+const WARMUP_ROUNDS = 5;
+const SPANS_PER_ROUND = RUNS_PER_ROUND * SPANS_PER_RUN;
+/** Pause between rounds, so the batch processor exports and the event loop turns, as in an app. */
+const PAUSE_MS = 40;
 
-class NoopExporter implements SpanExporter {
-  exported = 0;
-  export(spans: ReadableSpan[], cb: (r: ExportResult) => void): void {
-    this.exported += spans.length;
-    cb({ code: ExportResultCode.SUCCESS });
-  }
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
+/** Error when the two sides do not export the same spans: the bench would compare different work. */
+export class BenchMismatchError extends Error {
+  readonly code = 'bench_mismatch';
+  override readonly name = 'BenchMismatchError';
 }
 
-function provider(wrap: boolean, exporter: NoopExporter): BasicTracerProvider {
-  const batch = new BatchSpanProcessor(exporter, {
-    maxQueueSize: 1_000_000,
-    maxExportBatchSize: 512,
-    scheduledDelayMillis: 50,
-  });
-  return new BasicTracerProvider({
-    spanProcessors: [wrap ? new AllowlistSpanProcessor(batch) : batch],
-  });
-}
-
-context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-
-const bareExporter = new NoopExporter();
-const oursExporter = new NoopExporter();
-const bareTracer = provider(false, bareExporter).getTracer('bench');
-const ours = new AgentTracer({
-  agentName: 'bench_agent',
-  agentVersion: '1.0.0',
-  tracerProvider: provider(true, oursExporter),
-});
-
-const model = { name: 'gpt-4o-mini', provider: 'openai' };
-
-/**
- * The baseline: what an agent instrumented by hand with bare OTel would do to
- * emit the same spans: generate a run id, build the same attributes from
- * runtime values, name spans the same way, record usage and the outcome.
- */
-function bareRound(): void {
-  for (let i = 0; i < RUNS_PER_ROUND; i++) {
-    const runId = randomUUID();
-    const runAttrs: Attributes = {
-      [C.ATTR_GEN_AI_OPERATION_NAME]: C.OPERATION.invokeAgent,
-      [C.ATTR_GEN_AI_AGENT_NAME]: 'bench_agent',
-      [C.ATTR_GEN_AI_AGENT_VERSION]: '1.0.0',
-      [C.ATTR_RUN_ID]: runId,
-      [C.ATTR_RUN_ORIGIN]: 'root',
-    };
-    bareTracer.startActiveSpan(`invoke_agent ${'bench_agent'}`, { attributes: runAttrs }, (run) => {
-      for (let s = 0; s < STEPS_PER_RUN; s++) {
-        const stepAttrs: Attributes = {
-          [C.ATTR_RUN_ID]: runId,
-          [C.ATTR_GEN_AI_AGENT_NAME]: 'bench_agent',
-          [C.ATTR_GEN_AI_AGENT_VERSION]: '1.0.0',
-          [C.ATTR_STEP_TYPE]: 'model',
-          [C.ATTR_STEP_NAME]: 'answer',
-          [C.ATTR_STEP_SEQ]: s + 1,
-          [C.ATTR_GEN_AI_OPERATION_NAME]: C.OPERATION.chat,
-          [C.ATTR_GEN_AI_REQUEST_MODEL]: model.name,
-          [C.ATTR_GEN_AI_PROVIDER_NAME]: model.provider,
-        };
-        bareTracer.startActiveSpan(`chat ${model.name}`, { attributes: stepAttrs }, (step) => {
-          step.setAttributes({
-            [C.ATTR_GEN_AI_USAGE_INPUT_TOKENS]: 120,
-            [C.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: 40,
-          });
-          step.end();
-        });
-      }
-      run.setAttribute(C.ATTR_RUN_STATUS, 'success');
-      run.setStatus({ code: SpanStatusCode.OK });
-      run.end();
-    });
+/** Makes one run on each side and throws unless both export the same span shapes. */
+async function assertSameSpans(bare: Side, ours: Side): Promise<void> {
+  const shapes: string[][] = [];
+  for (const side of [bare, ours]) {
+    side.exporter.kept = [];
+    side.runs(1);
+    await side.provider.forceFlush();
+    shapes.push(spanShapes(side.exporter.kept));
+    side.exporter.kept = undefined;
   }
+  const [a = [], b = []] = shapes;
+  const differ = a.length !== b.length || a.some((s, i) => s !== b[i]);
+  if (differ)
+    throw new BenchMismatchError(
+      `the two sides export different spans:\nbare:\n${a.join('\n')}\nagenttrace:\n${b.join('\n')}`,
+    );
 }
 
-function oursRound(): void {
-  for (let i = 0; i < RUNS_PER_ROUND; i++) {
-    ours.run((run) => {
-      for (let s = 0; s < STEPS_PER_RUN; s++) {
-        run.step('model', 'answer', { model: model.name, provider: model.provider }, (step) => {
-          step.setUsage({ inputTokens: 120, outputTokens: 40 });
-        });
-      }
-    });
-  }
-}
-
-function time(fn: () => void): number {
+function time(side: Side): number {
   const start = process.hrtime.bigint();
-  fn();
+  side.runs(RUNS_PER_ROUND);
   return Number(process.hrtime.bigint() - start) / SPANS_PER_ROUND;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+function quantile(xs: readonly number[], q: number): number {
+  const sorted = [...xs].sort((x, y) => x - y);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+const median = (xs: readonly number[]) => quantile(xs, 0.5);
+const round3 = (x: number) => Number(x.toFixed(3));
 
 async function main(): Promise<void> {
-  for (let i = 0; i < 3; i++) {
-    bareRound();
-    oursRound();
+  installContextManager();
+  const bare = bareSide();
+  const ours = oursSide();
+  await assertSameSpans(bare, ours);
+  const loadBefore = loadavg()[0]!;
+  for (let i = 0; i < WARMUP_ROUNDS; i++) {
+    time(bare);
+    time(ours);
+    await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
   }
-  const bare: number[] = [];
-  const agenttrace: number[] = [];
+  const bareNs: number[] = [];
+  const oursNs: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
-    // alternate the order so neither side always runs on a warmer heap
+    // swap the order each round so neither side always runs on a warmer heap
     if (r % 2 === 0) {
-      bare.push(time(bareRound));
-      agenttrace.push(time(oursRound));
+      bareNs.push(time(bare));
+      oursNs.push(time(ours));
     } else {
-      agenttrace.push(time(oursRound));
-      bare.push(time(bareRound));
+      oursNs.push(time(ours));
+      bareNs.push(time(bare));
     }
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
   }
-  const ratios = bare.map((b, i) => agenttrace[i]! / b);
-  console.log(
-    JSON.stringify({
+  await Promise.all([bare.provider.forceFlush(), ours.provider.forceFlush()]);
+  const ratios = bareNs.map((b, i) => oursNs[i]! / b);
+  process.stdout.write(
+    `${JSON.stringify({
       bench: 'sdk-overhead',
+      spansPerRun: SPANS_PER_RUN,
       spansPerRound: SPANS_PER_ROUND,
       rounds: ROUNDS,
-      bareNsPerSpan: Math.round(median(bare)),
-      agenttraceNsPerSpan: Math.round(median(agenttrace)),
+      bareNsPerSpan: Math.round(median(bareNs)),
+      agenttraceNsPerSpan: Math.round(median(oursNs)),
       // paired: each round's two timings ran back to back, so their ratio cancels most machine noise
-      ratio: Number(median(ratios).toFixed(3)),
-      ratioOfMedians: Number((median(agenttrace) / median(bare)).toFixed(3)),
+      ratio: round3(median(ratios)),
+      ratioP25: round3(quantile(ratios, 0.25)),
+      ratioP75: round3(quantile(ratios, 0.75)),
+      ratioMin: round3(Math.min(...ratios)),
+      ratioMax: round3(Math.max(...ratios)),
+      ratioOfMedians: round3(median(oursNs) / median(bareNs)),
       target: 1.15,
-      exportedBare: bareExporter.exported,
-      exportedAgenttrace: oursExporter.exported,
-    }),
+      loadAverage1m: [round3(loadBefore), round3(loadavg()[0]!)],
+      exportedBare: bare.exporter.exported,
+      exportedAgenttrace: ours.exporter.exported,
+    })}\n`,
   );
 }
 
-void main();
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

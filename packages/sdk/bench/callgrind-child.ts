@@ -1,0 +1,36 @@
+/**
+ * One side of the callgrind bench, run under valgrind by `callgrind.ts`:
+ * `node callgrind-child.js <side> <warm-up runs> <measured runs>`. Makes the
+ * warm-up runs, then the measured ones between two markers (`os.freemem()`
+ * and `os.totalmem()`, native calls callgrind zeroes and dumps its counts
+ * on), so start-up, module loading and JIT warm-up are left out.
+ */
+import { freemem, totalmem } from 'node:os';
+import {
+  bareSide,
+  installContextManager,
+  oursSide,
+  SIDE_NAMES,
+  type Side,
+  type SideName,
+} from './pipeline.js';
+
+const [sideName, warm, measured] = process.argv.slice(2);
+installContextManager();
+const makers: Record<SideName, () => Side> = {
+  bare: () => bareSide(),
+  agenttrace: () => oursSide(),
+  'agenttrace-api': () => oursSide(false),
+};
+if (!(SIDE_NAMES as readonly unknown[]).includes(sideName))
+  throw new TypeError(`side must be one of ${SIDE_NAMES.join(', ')} (got ${sideName})`);
+const side = makers[sideName as SideName]();
+side.runs(Number(warm));
+await side.provider.forceFlush();
+// markers for callgrind: counts are zeroed on entry to libuv's free-memory
+// call and dumped on entry to its total-memory call (nothing else calls them)
+freemem();
+side.runs(Number(measured));
+totalmem();
+await side.provider.forceFlush();
+process.stdout.write(`${JSON.stringify({ side: side.name, exported: side.exporter.exported })}\n`);

@@ -1,0 +1,136 @@
+/**
+ * Bench: instructions per span (valgrind callgrind's `Ir`) of agenttrace
+ * against bare OTel on the same spans (workload.ts), repeatable on a noisy
+ * machine where wall time is not. Each side runs in its own process under
+ * callgrind with the normal JIT (a `--jitless` count would measure an
+ * interpreter no user runs), V8 on one thread (`--single-threaded`: no
+ * concurrent compiler or GC threads, whose work would land in the count in
+ * a different amount each time) and fixed hash and random seeds. The child
+ * makes a fixed warm-up, then the measured runs between two markers:
+ * callgrind zeroes its counts on entry to libuv's `uv_get_free_memory`
+ * (`os.freemem()`) and dumps them on entry to `uv_get_total_memory`
+ * (`os.totalmem()`), so start-up, module loading and JIT warm-up are left
+ * out; the GC work the measured runs cause is counted. Prints one JSON line.
+ * Run: `npm run bench -- sdk-callgrind` (needs `valgrind` on the PATH).
+ * `CALLGRIND_SIDES=bare,agenttrace,agenttrace-api` adds the API without the
+ * allowlist, to split agenttrace's cost; `CALLGRIND_OUT_DIR` keeps the
+ * files for `callgrind_annotate`.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { SIDE_NAMES, type SideName } from './pipeline.js';
+import { SPANS_PER_RUN } from './workload.js';
+
+const WARM_RUNS = Number(process.env.CALLGRIND_WARM_RUNS ?? 600);
+const MEASURED_RUNS = Number(process.env.CALLGRIND_RUNS ?? 400);
+/** Processes under valgrind at once (the counts do not depend on it). */
+const JOBS = Number(process.env.CALLGRIND_JOBS ?? 2);
+const SIDES = (process.env.CALLGRIND_SIDES ?? 'bare,agenttrace').split(',') as SideName[];
+/** Where the callgrind files are kept, for `callgrind_annotate`; a temp dir (removed) if unset. */
+const KEEP_DIR = process.env.CALLGRIND_OUT_DIR;
+/** V8 flags: one thread and fixed seeds, so the same work counts the same. */
+const NODE_FLAGS = ['--single-threaded', '--hash-seed=1', '--random-seed=1'];
+/** The child's markers (libuv functions nothing else calls while it runs). */
+const ZERO_AT = 'uv_get_free_memory';
+const DUMP_AT = 'uv_get_total_memory';
+const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'callgrind-child.js');
+const run = promisify(execFile);
+
+/** Error when valgrind's output has no instruction total. */
+export class CallgrindOutputError extends Error {
+  readonly code = 'callgrind_output';
+  override readonly name = 'CallgrindOutputError';
+}
+
+/** Total `Ir` of one callgrind output file (its `summary:` or `totals:` line). */
+function totalIr(file: string): number {
+  const text = readFileSync(file, 'utf8');
+  const m = /^(?:summary|totals): (\d+)/m.exec(text);
+  if (m === null) throw new CallgrindOutputError(`no summary or totals line in ${file}`);
+  return Number(m[1]);
+}
+
+/** The part number callgrind gives a dump (`….out.3` → 3). */
+function partOf(file: string): number {
+  return Number(/\.(\d+)$/.exec(file)?.[1] ?? 0);
+}
+
+/** The `Ir` of the measured runs of one side: the dump the end marker triggered. */
+async function count(dir: string, side: SideName): Promise<number> {
+  const base = `callgrind.${side}.out`;
+  await run('valgrind', [
+    '--tool=callgrind',
+    `--callgrind-out-file=${join(dir, base)}`,
+    `--zero-before=${ZERO_AT}`,
+    `--dump-before=${DUMP_AT}`,
+    process.execPath,
+    ...NODE_FLAGS,
+    CHILD,
+    side,
+    String(WARM_RUNS),
+    String(MEASURED_RUNS),
+  ]);
+  // node itself calls uv_get_total_memory once at start-up (heap sizing): the child's marker is the last dump
+  const dumps = readdirSync(dir)
+    .filter((f) => f.startsWith(`${base}.`))
+    .map((f) => join(dir, f))
+    .filter((f) => readFileSync(f, 'utf8').includes(`Trigger: --dump-before=${DUMP_AT}`))
+    .sort((x, y) => partOf(x) - partOf(y));
+  const last = dumps.at(-1);
+  if (last === undefined)
+    throw new CallgrindOutputError(`no dump at ${DUMP_AT} for ${side} in ${dir}`);
+  return totalIr(last);
+}
+
+async function main(): Promise<void> {
+  for (const side of SIDES)
+    if (!SIDE_NAMES.includes(side))
+      throw new TypeError(
+        `CALLGRIND_SIDES: each must be one of ${SIDE_NAMES.join(', ')} (got ${side})`,
+      );
+  const dir = KEEP_DIR ?? mkdtempSync(join(tmpdir(), 'agenttrace-callgrind-'));
+  const loadBefore = loadavg()[0]!;
+  const ir: Partial<Record<SideName, number>> = {};
+  let next = 0;
+  const worker = async () => {
+    while (next < SIDES.length) {
+      const side = SIDES[next++]!;
+      ir[side] = await count(dir, side);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, JOBS) }, worker));
+  if (KEEP_DIR === undefined) rmSync(dir, { recursive: true, force: true });
+
+  const spans = MEASURED_RUNS * SPANS_PER_RUN;
+  const perSpan: Partial<Record<SideName, number>> = {};
+  for (const side of SIDES) perSpan[side] = Math.round(ir[side]! / spans);
+  const bare = perSpan.bare;
+  const ratio = (side: SideName) => {
+    const n = perSpan[side];
+    return bare !== undefined && n !== undefined ? Number((n / bare).toFixed(3)) : undefined;
+  };
+  process.stdout.write(
+    `${JSON.stringify({
+      bench: 'sdk-callgrind',
+      nodeFlags: NODE_FLAGS.join(' '),
+      warmRuns: WARM_RUNS,
+      measuredRuns: MEASURED_RUNS,
+      spansPerRun: SPANS_PER_RUN,
+      irPerSpan: perSpan,
+      ratio: ratio('agenttrace'),
+      ...(SIDES.includes('agenttrace-api') ? { apiOnlyRatio: ratio('agenttrace-api') } : {}),
+      target: 1.15,
+      loadAverage1m: [Number(loadBefore.toFixed(2)), Number(loadavg()[0]!.toFixed(2))],
+      ...(KEEP_DIR !== undefined ? { outDir: KEEP_DIR } : {}),
+    })}\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
