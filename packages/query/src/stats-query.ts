@@ -2,6 +2,8 @@
  * Aggregated stats from the materialized hourly tables, merged over the
  * requested range: runs, success rate, latency percentiles, steps, retries,
  * tokens and cost, grouped by agent, version, variant, model or provider.
+ * Runs of traces without a run span (`agent_trace_runs`) are counted under
+ * the name `agent_runs` gives them; `agent_stats` counts their steps there.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import {
@@ -53,7 +55,21 @@ function runStatsSql(key: string, agentFilter: boolean): string {
     FROM (
       SELECT agent, ${key} AS key, countMerge(runs) AS runs, sum(successes) / runs AS success_rate,
         quantilesMerge(0.5, 0.95, 0.99)(latency) AS q, q[1] AS p50_ms, q[2] AS p95_ms, q[3] AS p99_ms
-      FROM agent_run_stats WHERE ${where} GROUP BY agent, key
+      FROM (
+        SELECT bucket, toString(agent) AS agent, toString(agent_version) AS agent_version,
+          toString(variant) AS variant, runs, toUInt64(successes) AS successes, latency
+        FROM agent_run_stats
+        UNION ALL
+        -- runs of traces without a run span, named as agent_runs names them (not in the rollup:
+        -- their name is known only once the trace is stored)
+        SELECT toStartOfHour(toDateTime(started_at, 'UTC')) AS bucket, agent, '' AS agent_version,
+          '' AS variant, countState() AS runs, toUInt64(countIf(status = 'success')) AS successes,
+          quantilesState(0.5, 0.95, 0.99)(duration_ms) AS latency
+        FROM agent_trace_runs
+        WHERE started_at >= toStartOfHour({since:DateTime64(3)}) AND started_at < {until:DateTime64(3)}
+        GROUP BY bucket, agent
+      )
+      WHERE ${where} GROUP BY agent, key
     ) AS r
     LEFT JOIN (
       SELECT agent, ${key} AS key, sum(steps) AS calls, sum(failed_steps) AS failed_calls, sum(retries) AS retries,
