@@ -5,10 +5,12 @@
  * against the same answer computed from the raw spans. Prints one JSON line.
  *
  * Run: `npx tsx packages/clickhouse-exporter/bench/stats-query.ts`
- * Smoke run: `AGENTTRACE_BENCH_SPANS=200000 npx tsx …/stats-query.ts`
+ * Smoke run: `AGENTTRACE_BENCH_SPANS=200000 npx tsx …/stats-query.ts` (or
+ * `BENCH_SPANS=1000000`); `BENCH_ONLY=signals` times only the signal queries;
+ * `BENCH_STORE_PATH=<new dir>` keeps the loaded store there.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createClient } from '@clickhouse/client';
@@ -159,13 +161,34 @@ SELECT * FROM ${DB}.agent_runs
 WHERE run_id IN (SELECT run_id FROM ${DB}.agent_run_index ${where} ORDER BY started_at DESC LIMIT 50)
 ORDER BY started_at DESC`;
 
-/** Every signal over all history (the view computes at query time). */
+/** Every signal over all history (`agent_signals`: default thresholds). */
 const SIGNALS_ALL = `SELECT signal, count() AS n FROM ${DB}.agent_signals GROUP BY signal`;
+/** The default thresholds as `agent_signals_window` arguments. */
+const DEFAULTS =
+  'loop_min = 5, retry_storm_min = 5, retry_rate_min = 10, fallback_min = 2, ' +
+  'budget_tokens = 100000, budget_usd = 1.0, latency_factor = 1.5, latency_min_runs = 100';
+const window = (since: string, until: string, thresholds = DEFAULTS) =>
+  `${DB}.agent_signals_window(since = '${since}', until = '${until}', ${thresholds})`;
 /** What `agenttrace signals` runs: the last 24 h of the data, newest first. */
 const SIGNALS_LAST_DAY = `
-SELECT * FROM ${DB}.agent_signals
-WHERE detected_at >= toDateTime64('2026-03-07 00:00:00', 3, 'UTC')
-ORDER BY detected_at DESC LIMIT 100`;
+SELECT * FROM ${window('2026-03-07 00:00:00', '2026-03-08 00:00:00')}
+ORDER BY detected_at DESC, signal, agent, run_id, subject LIMIT 100`;
+/** The same over all history through the window view. */
+const SIGNALS_ALL_WINDOW = `
+SELECT signal, count() AS n FROM ${window('1970-01-01 00:00:00', '2106-01-01 00:00:00')} GROUP BY signal`;
+/**
+ * Overrides that fire often: every run with a retry (10 % of runs) is a
+ * retry storm at 2 attempts, and runs over 5,000 tokens a budget overrun.
+ */
+const SIGNALS_LAST_DAY_FIRING = `
+SELECT signal, count() AS n FROM ${window(
+  '2026-03-07 00:00:00',
+  '2026-03-08 00:00:00',
+  DEFAULTS.replace('retry_storm_min = 5', 'retry_storm_min = 2').replace(
+    'budget_tokens = 100000',
+    'budget_tokens = 5000',
+  ),
+)} GROUP BY signal`;
 
 async function timed<T>(
   client: ClickHouseClient,
@@ -207,14 +230,45 @@ function compare(
   return { countsEqual: strip(mv) === strip(raw), maxPercentileGap: Math.round(gap * 1e4) / 1e4 };
 }
 
+/** The stats views against the raw spans (skipped with `BENCH_ONLY=signals`). */
+async function statsFigures(client: ClickHouseClient, runId: string) {
+  const raw = await timed<Record<string, unknown>>(client, RAW_HOURLY);
+  const mv = await timed<Record<string, unknown>>(client, MV_HOURLY);
+  return {
+    hourlyRows: mv.rows.length,
+    ...compare(mv.rows, raw.rows),
+    hourlyMvMs: await median(client, MV_HOURLY),
+    hourlyRawMs: await median(client, RAW_HOURLY, RAW_REPEATS),
+    hourlyMvInEngineMs: await median(client, MV_HOURLY_ENGINE),
+    hourlyRawInEngineMs: await median(client, RAW_HOURLY_ENGINE, RAW_REPEATS),
+    lastDayByAgentMvMs: await median(client, MV_LAST_DAY),
+    dailyPercentilesMvMs: await median(client, MV_DAILY),
+    dailyPercentilesRawMs: await median(client, RAW_DAILY, RAW_REPEATS),
+    costByModelMvMs: await median(client, MV_COST),
+    costByModelRawViewMs: await median(client, RAW_COST, RAW_REPEATS),
+    oneRunMs: await median(client, ONE_RUN(runId)),
+    oneRunStepsMs: await median(client, ONE_RUN_STEPS(runId)),
+    runListMs: await median(client, RUN_LIST, RAW_REPEATS),
+    runListTwoPhaseMs: await median(client, RUN_LIST_TWO_PHASE('')),
+    failedRunsOfAgentTwoPhaseMs: await median(
+      client,
+      RUN_LIST_TWO_PHASE("WHERE agent = 'triage' AND status = 'failure'"),
+    ),
+  };
+}
+
 async function main(): Promise<void> {
-  const spans = Number(process.env.AGENTTRACE_BENCH_SPANS ?? 10_000_000);
+  const given = process.env.AGENTTRACE_BENCH_SPANS ?? process.env.BENCH_SPANS;
+  const spans = Number(given ?? 10_000_000);
   if (!Number.isSafeInteger(spans) || spans < SPANS_PER_RUN) {
     throw new Error(
-      `AGENTTRACE_BENCH_SPANS must be an integer >= ${SPANS_PER_RUN} (got ${process.env.AGENTTRACE_BENCH_SPANS})`,
+      `AGENTTRACE_BENCH_SPANS (or BENCH_SPANS) must be an integer >= ${SPANS_PER_RUN} (got ${given})`,
     );
   }
-  const path = mkdtempSync(join(tmpdir(), 'agenttrace-bench-'));
+  const onlySignals = process.env.BENCH_ONLY === 'signals';
+  // BENCH_STORE_PATH keeps the loaded store (a new directory) for queries after the run.
+  const keep = process.env.BENCH_STORE_PATH;
+  const path = keep ?? mkdtempSync(join(tmpdir(), 'agenttrace-bench-'));
   const client = createClient({ connection: createChdbConnection({ path }) as never });
   try {
     await migrate(client, { database: DB });
@@ -222,8 +276,6 @@ async function main(): Promise<void> {
     await client.command({ query: generateSql(spans) });
     const insertMs = Math.round(performance.now() - started);
 
-    const raw = await timed<Record<string, unknown>>(client, RAW_HOURLY);
-    const mv = await timed<Record<string, unknown>>(client, MV_HOURLY);
     const [counts] = (
       await timed<{ spans: number; runStatsRows: number; stepStatsRows: number; runId: string }>(
         client,
@@ -234,28 +286,21 @@ async function main(): Promise<void> {
                  WHERE SpanAttributes['gen_ai.operation.name'] = 'invoke_agent') AS runId`,
       )
     ).rows;
-    const runId = counts?.runId ?? '';
-
-    const figures = {
-      hourlyMvMs: await median(client, MV_HOURLY),
-      hourlyRawMs: await median(client, RAW_HOURLY, RAW_REPEATS),
-      hourlyMvInEngineMs: await median(client, MV_HOURLY_ENGINE),
-      hourlyRawInEngineMs: await median(client, RAW_HOURLY_ENGINE, RAW_REPEATS),
-      lastDayByAgentMvMs: await median(client, MV_LAST_DAY),
-      dailyPercentilesMvMs: await median(client, MV_DAILY),
-      dailyPercentilesRawMs: await median(client, RAW_DAILY, RAW_REPEATS),
-      costByModelMvMs: await median(client, MV_COST),
-      costByModelRawViewMs: await median(client, RAW_COST, RAW_REPEATS),
-      oneRunMs: await median(client, ONE_RUN(runId)),
-      oneRunStepsMs: await median(client, ONE_RUN_STEPS(runId)),
-      runListMs: await median(client, RUN_LIST, RAW_REPEATS),
-      runListTwoPhaseMs: await median(client, RUN_LIST_TWO_PHASE('')),
-      failedRunsOfAgentTwoPhaseMs: await median(
+    const stats = onlySignals ? {} : await statsFigures(client, counts?.runId ?? '');
+    const [signalFacts] = (
+      await timed<{ rows: number; parts: number }>(
         client,
-        RUN_LIST_TWO_PHASE("WHERE agent = 'triage' AND status = 'failure'"),
-      ),
+        `SELECT count() AS rows, (SELECT count() FROM system.parts WHERE database = '${DB}'
+           AND table = 'agent_signal_run_facts' AND active) AS parts
+         FROM ${DB}.agent_signal_run_facts`,
+      )
+    ).rows;
+    const signals = {
       signalsAllMs: await median(client, SIGNALS_ALL, RAW_REPEATS),
+      signalsAllWindowMs: await median(client, SIGNALS_ALL_WINDOW, RAW_REPEATS),
       signalsLastDayMs: await median(client, SIGNALS_LAST_DAY, RAW_REPEATS),
+      signalsLastDayFiringMs: await median(client, SIGNALS_LAST_DAY_FIRING, RAW_REPEATS),
+      firing: (await timed<{ signal: string; n: number }>(client, SIGNALS_LAST_DAY_FIRING)).rows,
     };
     console.log(
       JSON.stringify({
@@ -263,18 +308,20 @@ async function main(): Promise<void> {
         spans: counts?.spans,
         runs: Math.floor(spans / SPANS_PER_RUN),
         insertMs,
-        hourlyRows: mv.rows.length,
-        ...compare(mv.rows, raw.rows),
         runStatsRows: counts?.runStatsRows,
         stepStatsRows: counts?.stepStatsRows,
+        signalFactRows: signalFacts?.rows,
+        signalFactParts: signalFacts?.parts,
         medianOf: REPEATS,
         rawMedianOf: RAW_REPEATS,
-        ...figures,
+        ...stats,
+        ...signals,
+        loadAverage: loadavg().map((v) => Math.round(v * 100) / 100),
       }),
     );
   } finally {
     await client.close();
-    rmSync(path, { recursive: true, force: true });
+    if (keep === undefined) rmSync(path, { recursive: true, force: true });
   }
 }
 

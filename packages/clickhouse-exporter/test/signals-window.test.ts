@@ -1,0 +1,198 @@
+/**
+ * agent_signals_window (0024) over the inputs folded on insert (0023), on the
+ * real engine with SDK-made runs: the same signals however the spans of a
+ * run are split over inserts, after a backfill of spans stored before 0023,
+ * with thresholds overridden per query, and only within the given range.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { ClickHouseSpanExporter } from '../src/exporter.js';
+import { migrate } from '../src/migrate.js';
+import { createStore } from '../src/store.js';
+import type { Store } from '../src/store.js';
+import { removeDataPath, rows, tempDataPath, uniqueDatabase } from './helpers/chdb-db.js';
+import { makeSignalSpans } from './fixtures/signal-runs.js';
+import { exportSpans } from './support/spans.js';
+
+interface SignalRow {
+  signal: string;
+  run_id: string;
+  agent: string;
+  subject: string;
+  value: number;
+  threshold: number;
+  detected_at: string;
+}
+
+const DEFAULTS: Record<string, number> = {
+  loop_min: 5,
+  retry_storm_min: 5,
+  retry_rate_min: 10,
+  fallback_min: 2,
+  budget_tokens: 100_000,
+  budget_usd: 1,
+  latency_factor: 1.5,
+  latency_min_runs: 100,
+};
+
+const dataPath = tempDataPath('agenttrace-signals-window-');
+let store: Store;
+let spans: ReadableSpan[];
+/** One export of every span. */
+let whole: string;
+/** The same spans dealt round-robin into 8 inserts, last first: a run's spans land in several. */
+let split: string;
+
+async function load(db: string, batches: ReadableSpan[][]): Promise<void> {
+  await migrate(store.client, { database: db });
+  const exporter = new ClickHouseSpanExporter({ store, database: db });
+  for (const batch of batches) expect((await exportSpans(exporter, batch)).code).toBe(0);
+  await exporter.shutdown();
+}
+
+const COLUMNS =
+  'signal, run_id, agent, subject, value, threshold, toString(detected_at) AS detected_at';
+const ORDER = 'ORDER BY signal, agent, run_id, subject, detected_at';
+
+function windowSql(db: string, overrides: Record<string, number> = {}, range?: [Date, Date]) {
+  const [since, until] = range ?? [new Date(0), new Date(Date.UTC(2106, 0, 1))];
+  const args = Object.entries({ ...DEFAULTS, ...overrides })
+    .map(([k, v]) => `${k} = ${v}`)
+    .join(', ');
+  const at = (d: Date) => `'${d.toISOString().slice(0, 23).replace('T', ' ')}'`;
+  return `SELECT ${COLUMNS} FROM ${db}.agent_signals_window(since = ${at(since)}, until = ${at(until)}, ${args}) ${ORDER}`;
+}
+
+const fired = (list: SignalRow[], agent: string, signal: string) =>
+  list.filter((s) => s.agent === agent && s.signal === signal);
+
+beforeAll(async () => {
+  store = createStore({ path: dataPath });
+  spans = await makeSignalSpans();
+  whole = uniqueDatabase();
+  await load(whole, [spans]);
+  split = uniqueDatabase();
+  const batches: ReadableSpan[][] = Array.from({ length: 8 }, () => []);
+  spans.forEach((span, i) => batches[i % 8]?.push(span));
+  await load(split, batches.reverse());
+}, 600_000);
+
+afterAll(async () => {
+  await store.close();
+  removeDataPath(dataPath);
+});
+
+describe('agent_signals_window', () => {
+  it('gives agent_signals for the default thresholds over all history', async () => {
+    const all = await rows<SignalRow>(
+      store.client,
+      `SELECT ${COLUMNS} FROM ${whole}.agent_signals ${ORDER}`,
+    );
+    expect(new Set(all.map((r) => r.signal)).size).toBe(8);
+    expect(await rows<SignalRow>(store.client, windowSql(whole))).toEqual(all);
+  });
+
+  it('gives the same signals when the spans of each run arrive in many inserts', async () => {
+    const a = await rows<SignalRow>(store.client, windowSql(whole));
+    const b = await rows<SignalRow>(store.client, windowSql(split));
+    expect(b).toEqual(a);
+    const loose = { loop_min: 3, retry_storm_min: 2, fallback_min: 1, budget_tokens: 1 };
+    expect(await rows<SignalRow>(store.client, windowSql(split, loose))).toEqual(
+      await rows<SignalRow>(store.client, windowSql(whole, loose)),
+    );
+  });
+
+  it('backfills from spans stored before its migration', { timeout: 300_000 }, async () => {
+    const db = uniqueDatabase();
+    await load(db, [spans]);
+    for (const q of [
+      `DROP VIEW ${db}.agent_signals`,
+      `DROP VIEW ${db}.agent_signals_window`,
+      `DROP TABLE ${db}.agent_signal_run_facts_mv`,
+      `DROP TABLE ${db}.agent_signal_retries_mv`,
+      `DROP TABLE ${db}.agent_signal_run_facts`,
+      `DROP TABLE ${db}.agent_signal_retries`,
+      `DELETE FROM ${db}.agenttrace_migrations WHERE version IN (23, 24)`,
+      `DELETE FROM ${db}.agenttrace_migration_steps WHERE version IN (23, 24)`,
+    ])
+      await store.client.command({ query: q });
+    const result = await migrate(store.client, { database: db });
+    expect(result.applied.map((m) => m.version)).toEqual([23, 24]);
+    expect(await rows<SignalRow>(store.client, windowSql(db))).toEqual(
+      await rows<SignalRow>(store.client, windowSql(whole)),
+    );
+  });
+
+  it('fires the near misses once their thresholds are lowered', async () => {
+    const list = await rows<SignalRow>(
+      store.client,
+      windowSql(split, {
+        loop_min: 3,
+        retry_storm_min: 4,
+        retry_rate_min: 9,
+        fallback_min: 1,
+        budget_tokens: 99_998,
+        budget_usd: 0.97,
+        latency_min_runs: 50,
+      }),
+    );
+    // 4 repeats, and 3 + 3 with a step between: three streaks of 3 or more
+    expect(fired(list, 'loop_near', 'loop').map((r) => r.value)).toEqual(
+      expect.arrayContaining([4, 3, 3]),
+    );
+    expect(fired(list, 'loop_near', 'loop')).toHaveLength(3);
+    expect(fired(list, 'loop_near', 'loop').every((r) => r.threshold === 3)).toBe(true);
+    expect(fired(list, 'storm_near', 'retry_storm')).toEqual([
+      expect.objectContaining({ subject: 'orders_api', value: 4, threshold: 4 }),
+    ]);
+    expect(fired(list, 'rate_near', 'retry_rate').length).toBeGreaterThanOrEqual(1);
+    // one switch after a failure fires at 1; switches after successes still do not
+    expect(fired(list, 'fallback_near', 'fallback_cascade')).toEqual([
+      expect.objectContaining({ subject: 'openai > anthropic', value: 1, threshold: 1 }),
+    ]);
+    expect(fired(list, 'token_near', 'token_budget')).toEqual([
+      expect.objectContaining({ value: 99_999, threshold: 99_998 }),
+    ]);
+    expect(fired(list, 'cost_near', 'cost_budget')).toHaveLength(1);
+    expect(fired(list, 'cost_near', 'cost_budget')[0]?.value).toBeCloseTo(0.975, 6);
+    expect(fired(list, 'latency_near', 'latency_p99')).toHaveLength(1);
+  });
+
+  it('stops firing when thresholds are raised', async () => {
+    const list = await rows<SignalRow>(
+      store.client,
+      windowSql(whole, {
+        loop_min: 6,
+        retry_storm_min: 6,
+        retry_rate_min: 25,
+        fallback_min: 3,
+        budget_tokens: 100_001,
+        budget_usd: 1.06,
+        latency_factor: 1e6,
+      }),
+    );
+    expect(list.filter((r) => r.signal !== 'failure_propagated')).toEqual([]);
+  });
+
+  it('returns only signals detected in [since, until)', async () => {
+    const all = await rows<SignalRow>(store.client, windowSql(whole));
+    const times = all.map((r) => Date.parse(`${r.detected_at.replace(' ', 'T')}Z`)).sort();
+    const first = times[0] ?? 0;
+    const last = times[times.length - 1] ?? 0;
+    const after = await rows<SignalRow>(
+      store.client,
+      windowSql(whole, {}, [new Date(last + 1000), new Date(last + 86_400_000)]),
+    );
+    expect(after).toEqual([]);
+    const before = await rows<SignalRow>(
+      store.client,
+      windowSql(whole, {}, [new Date(first - 86_400_000), new Date(first - 1000)]),
+    );
+    expect(before).toEqual([]);
+    const around = await rows<SignalRow>(
+      store.client,
+      windowSql(whole, {}, [new Date(first - 1000), new Date(last + 1000)]),
+    );
+    expect(around).toEqual(all);
+  });
+});
