@@ -18,6 +18,9 @@
  *                             `--session-key-file <path>`, which wins
  * AGENTTRACE_SESSION_KEY      the session key itself; none = session ids are dropped
  * AGENTTRACE_PSEUDONYMIZE_USER_ID  `true`: also store end-user pseudonyms
+ * AGENTTRACE_TAIL_SAMPLING_RATE    tail sampling on, keeping this share (0..1) of
+ *                             successful traces; undecided spans wait in <spool dir>-tail
+ * AGENTTRACE_TAIL_DECISION_WAIT_MS how long a trace waits for its run span, default 30000
  */
 import { parseArgs } from 'node:util';
 import { storeOptionsFromEnv } from '@agenttrace/clickhouse-exporter';
@@ -75,6 +78,14 @@ async function main(): Promise<void> {
     collector: {
       sessionKey,
       pseudonymizeUserId: /^true$/i.test(env.AGENTTRACE_PSEUDONYMIZE_USER_ID?.trim() ?? ''),
+      ...(env.AGENTTRACE_TAIL_SAMPLING_RATE && {
+        tailSampling: {
+          successRate: Number(env.AGENTTRACE_TAIL_SAMPLING_RATE),
+          ...(env.AGENTTRACE_TAIL_DECISION_WAIT_MS && {
+            decisionWaitMs: Number(env.AGENTTRACE_TAIL_DECISION_WAIT_MS),
+          }),
+        },
+      }),
     },
   });
   const stop = (signal: string) => {

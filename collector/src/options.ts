@@ -23,7 +23,21 @@ export interface TailSamplingOptions {
   decisionWaitMs?: number;
   /** Spans held while waiting; past it the oldest traces are decided early. @default 10_000 */
   maxBufferedSpans?: number;
+  /**
+   * Directory of the tail spool: spans waiting for a decision are fsynced
+   * there before the 200, and replayed on start. Without it they wait in
+   * memory only (a crash loses them). One collector per directory.
+   * @default undefined (the collector service sets `<spool dir>-tail`)
+   */
+  spoolDir?: string;
+  /** Most bytes the tail spool holds; past it requests are answered 503. @default 268_435_456 */
+  maxSpoolBytes?: number;
 }
+
+/** Tail sampling with its defaults filled in. */
+export type ResolvedTailSampling = Required<Omit<TailSamplingOptions, 'spoolDir'>> & {
+  readonly spoolDir?: string;
+};
 
 /** Options of `createCollector`. Every field but `exporter` is optional. */
 export interface CollectorOptions {
@@ -130,7 +144,7 @@ export interface ResolvedCollectorOptions {
   readonly retryAfterSeconds: number;
   readonly limits: DecodeLimits;
   readonly downstreamBacklog: () => number;
-  readonly tailSampling: Required<TailSamplingOptions> | undefined;
+  readonly tailSampling: ResolvedTailSampling | undefined;
   readonly logger: CollectorLogger;
 }
 
@@ -185,6 +199,8 @@ const schema = z.object({
       successRate: z.number().min(0).max(1).default(1),
       decisionWaitMs: positive.default(30_000),
       maxBufferedSpans: positive.default(10_000),
+      spoolDir: z.string().min(1).optional(),
+      maxSpoolBytes: positive.default(268_435_456),
     })
     .optional(),
   logger: z

@@ -7,8 +7,12 @@
  * the whole request, so an accepted request is never partly dropped, and a
  * request is acknowledged only once the exporter called back for it.
  *
- * Tail sampling trades that promise away: spans waiting for a decision are
- * acknowledged from memory (a crash loses them). It is off by default.
+ * With tail sampling on and a tail spool (`tailSampling.spoolDir`), a
+ * request is acknowledged once its spans are fsynced there; kept spans then
+ * go to the exporter, and the spool forgets them once it called back
+ * (retried with backoff until then). On start the spool is replayed into the
+ * sampler. Without a tail spool, spans waiting for a decision are
+ * acknowledged from memory (a crash loses them). Tail sampling is off by default.
  */
 import { AllowlistSpanProcessor, type AllowlistStats } from '@agenttrace/sdk';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
@@ -17,6 +21,13 @@ import { ExportQueue } from './export-queue.js';
 import type { CollectorMetrics } from './metrics.js';
 import type { ResolvedCollectorOptions } from './options.js';
 import { TailSampler } from './tail-sampler.js';
+import { TailSpool } from './tail-spool.js';
+
+/** First retry delay of kept spans the exporter refused; doubled up to {@link KEPT_RETRY_MAX_MS}. */
+const KEPT_RETRY_BASE_MS = 100;
+const KEPT_RETRY_MAX_MS = 5_000;
+/** Each delay is scaled by a random factor in [1 - JITTER, 1 + JITTER]. */
+const KEPT_RETRY_JITTER = 0.2;
 
 /**
  * The allowlist's delegate: it only collects the filtered copies into the
@@ -42,6 +53,10 @@ export class Pipeline {
   private readonly allowlist: AllowlistSpanProcessor;
   private readonly queue: ExportQueue;
   private readonly sampler: TailSampler | undefined;
+  private readonly tailSpool: TailSpool | undefined;
+  /** Exports of kept spans under way (with a tail spool). */
+  private readonly keptExports = new Set<Promise<void>>();
+  private stopped = false;
 
   constructor(
     private readonly o: ResolvedCollectorOptions,
@@ -53,9 +68,58 @@ export class Pipeline {
       pseudonymizeUserId: o.pseudonymizeUserId,
     });
     this.queue = new ExportQueue({ ...o, metrics });
-    this.sampler = o.tailSampling
-      ? new TailSampler(o.tailSampling, (spans) => this.queue.pushBackground(spans), metrics)
+    const tail = o.tailSampling;
+    this.tailSpool =
+      tail?.spoolDir === undefined
+        ? undefined
+        : new TailSpool(tail.spoolDir, tail.maxSpoolBytes, tail.decisionWaitMs);
+    const spool = this.tailSpool;
+    this.sampler = tail
+      ? new TailSampler(
+          tail,
+          (spans) => (spool ? this.exportKept(spans) : this.queue.pushBackground(spans)),
+          metrics,
+          spool
+            ? {
+                decided: (traceId, keep) => spool.decided(traceId, keep),
+                discarded: (spans) => spool.release(spans),
+              }
+            : {},
+        )
       : undefined;
+    if (spool && this.sampler) {
+      const { spans, decisions } = spool.replay();
+      for (const [traceId, keep] of decisions) this.sampler.seed(traceId, keep);
+      if (spans.length > 0) {
+        o.logger.info('tail spool replayed', { spans: spans.length });
+        this.sampler.add(spans);
+      }
+    }
+  }
+
+  /** Spans in the tail spool, in bytes (0 without one). */
+  get tailSpoolBytes(): number {
+    return this.tailSpool?.size ?? 0;
+  }
+
+  /** Kept spans from the tail spool: exported until the exporter takes them, then forgotten. */
+  private exportKept(spans: readonly ReadableSpan[]): void {
+    const spool = this.tailSpool as TailSpool;
+    const run = (async () => {
+      for (let attempt = 0; !this.stopped; attempt++) {
+        const result = await this.queue.push(spans);
+        if (result.code === ExportResultCode.SUCCESS) {
+          await spool.exported(spans).catch(() => undefined);
+          return;
+        }
+        // Still on disk: retried here, and replayed by the next start if never taken.
+        const delay = Math.min(KEPT_RETRY_MAX_MS, KEPT_RETRY_BASE_MS * 2 ** attempt);
+        const jittered = delay * (1 - KEPT_RETRY_JITTER + Math.random() * 2 * KEPT_RETRY_JITTER);
+        await new Promise((resolve) => setTimeout(resolve, jittered).unref());
+      }
+    })();
+    this.keptExports.add(run);
+    void run.finally(() => this.keptExports.delete(run));
   }
 
   /** Spans held: queued, being exported, or waiting for a sampling decision. */
@@ -93,6 +157,15 @@ export class Pipeline {
     for (const span of spans) this.allowlist.onEnd(span);
     this.sink.target = [];
     if (this.sampler) {
+      const sampler = this.sampler;
+      if (this.tailSpool) {
+        try {
+          await this.tailSpool.write(filtered, (traceId) => sampler.decisionOf(traceId));
+        } catch (err) {
+          const error = err instanceof Error ? err : new Error('tail spool write failed');
+          return { code: ExportResultCode.FAILED, error };
+        }
+      }
       this.metrics.accepted += spans.length;
       this.sampler.add(filtered);
       return { code: ExportResultCode.SUCCESS };
@@ -110,6 +183,7 @@ export class Pipeline {
   /** Decides every buffered trace now and waits until the queue is empty. */
   async flush(): Promise<void> {
     this.sampler?.decideAll();
+    while (this.keptExports.size > 0) await Promise.all([...this.keptExports]);
     await this.queue.flush();
   }
 
@@ -122,7 +196,9 @@ export class Pipeline {
       new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs))),
     ]);
     clearTimeout(timer);
+    this.stopped = true;
     this.queue.stop();
+    await this.tailSpool?.close();
     await this.allowlist.shutdown();
     await this.o.exporter.shutdown();
   }

@@ -97,8 +97,17 @@ export async function startCollectorService(
       maxSpoolBytes: spool === false ? undefined : (spool.maxBytes ?? DEFAULT_MAX_SPOOL_BYTES),
     });
     const tokens = options.tokens ?? [];
+    const tail = options.collector?.tailSampling;
+    const defaultSpoolDir =
+      store.kind === 'embedded'
+        ? join(resolve(options.store?.path ?? DEFAULT_EMBEDDED_PATH), EMBEDDED_SPOOL_FOLDER)
+        : resolve(DEFAULT_SERVER_SPOOL_DIR);
     const collector = createCollector({
       ...options.collector,
+      // Tail sampling keeps undecided spans on disk beside the exporter's spool.
+      ...(tail && {
+        tailSampling: { ...tail, spoolDir: tail.spoolDir ?? `${spoolDir ?? defaultSpoolDir}-tail` },
+      }),
       exporter,
       tokens,
       logger: options.logger,

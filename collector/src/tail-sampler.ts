@@ -8,12 +8,15 @@
  * than `maxBufferedSpans` are held (oldest trace first). Memory is bounded by
  * `maxBufferedSpans` filtered spans plus {@link MAX_DECISIONS} remembered
  * decisions (for spans arriving after their run span).
+ *
+ * {@link TailSamplerHooks} tell the tail spool about each decision and each
+ * discarded span, so it can replay exactly the undecided and kept spans.
  */
 import { SpanStatusCode } from '@opentelemetry/api';
 import { conventions as C } from '@agenttrace/sdk';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { CollectorMetrics } from './metrics.js';
-import type { TailSamplingOptions } from './options.js';
+import type { ResolvedTailSampling } from './options.js';
 
 /** Decisions remembered for late spans; the oldest is forgotten past this. */
 export const MAX_DECISIONS = 100_000;
@@ -36,6 +39,14 @@ function isFailure(span: ReadableSpan): boolean {
   );
 }
 
+/** What the sampler reports besides kept spans; every hook is optional. */
+export interface TailSamplerHooks {
+  /** A trace was decided (once per trace, before its kept spans are emitted). */
+  readonly decided?: (traceId: string, keep: boolean) => void;
+  /** Spans sampled out: nobody will export them. */
+  readonly discarded?: (spans: readonly ReadableSpan[]) => void;
+}
+
 /** Buffers spans per trace until a keep/drop decision. */
 export class TailSampler {
   private readonly pending = new Map<string, Pending>();
@@ -44,9 +55,10 @@ export class TailSampler {
   private readonly timer: NodeJS.Timeout;
 
   constructor(
-    private readonly o: Required<TailSamplingOptions>,
+    private readonly o: ResolvedTailSampling,
     private readonly emit: (spans: ReadableSpan[]) => void,
     private readonly metrics: CollectorMetrics,
+    private readonly hooks: TailSamplerHooks = {},
   ) {
     this.timer = setInterval(() => this.decideExpired(), Math.min(1_000, o.decisionWaitMs));
     this.timer.unref();
@@ -57,9 +69,20 @@ export class TailSampler {
     return this.buffered;
   }
 
+  /** The decision made for a trace, if it is still remembered. */
+  decisionOf(traceId: string): boolean | undefined {
+    return this.decisions.get(traceId);
+  }
+
+  /** Remembers a decision made before a restart (replayed from the tail spool). */
+  seed(traceId: string, keep: boolean): void {
+    this.remember(traceId, keep);
+  }
+
   /** Takes filtered spans; emits the kept ones as decisions are made. */
   add(spans: readonly ReadableSpan[]): void {
     const out: ReadableSpan[] = [];
+    const discarded: ReadableSpan[] = [];
     const roots: string[] = [];
     const now = performance.now();
     for (const span of spans) {
@@ -68,7 +91,10 @@ export class TailSampler {
       if (decided !== undefined) {
         // A late failure still keeps its own span, even in a trace sampled out.
         if (decided || isFailure(span)) out.push(span);
-        else this.metrics.drop('sampled_out', 1);
+        else {
+          this.metrics.drop('sampled_out', 1);
+          discarded.push(span);
+        }
         continue;
       }
       let p = this.pending.get(traceId);
@@ -82,6 +108,7 @@ export class TailSampler {
       if (this.buffered <= this.o.maxBufferedSpans) break;
       this.decide(traceId, out);
     }
+    if (discarded.length > 0) this.hooks.discarded?.(discarded);
     if (out.length > 0) this.emit(out);
   }
 
@@ -113,12 +140,20 @@ export class TailSampler {
     this.pending.delete(traceId);
     this.buffered -= p.spans.length;
     const keep = p.spans.some(isFailure) || keepByTraceId(traceId, this.o.successRate);
+    this.remember(traceId, keep);
+    this.hooks.decided?.(traceId, keep);
+    if (keep) for (const s of p.spans) out.push(s);
+    else {
+      this.metrics.drop('sampled_out', p.spans.length);
+      this.hooks.discarded?.(p.spans);
+    }
+  }
+
+  private remember(traceId: string, keep: boolean): void {
     if (this.decisions.size >= MAX_DECISIONS) {
       const oldest = this.decisions.keys().next();
       if (!oldest.done) this.decisions.delete(oldest.value);
     }
     this.decisions.set(traceId, keep);
-    if (keep) for (const s of p.spans) out.push(s);
-    else this.metrics.drop('sampled_out', p.spans.length);
   }
 }
