@@ -14,10 +14,15 @@ const label = z
 
 /** Earliest time the store's `DateTime64` columns hold: 1900-01-01T00:00:00Z. */
 export const EARLIEST_TIME_MS = Date.UTC(1900, 0, 1);
-/** Latest time the store's `DateTime64` columns hold: 2299-12-31T23:59:59.999Z. */
-export const LATEST_TIME_MS = Date.UTC(2300, 0, 1) - 1;
+/**
+ * Latest time every column a filter is compared with holds: span times are
+ * `DateTime64(9)`, whose range ends at 2262-04-11T23:47:16.854775807Z (a
+ * later bound overflows in the engine, a 5xx for bad input).
+ */
+export const LATEST_TIME_MS = Date.UTC(2262, 3, 11, 23, 47, 16, 854);
 /** What a `since`/`until` must be, for messages. */
-export const SINCE_EXPECTED = 'a duration like 30m, 24h, 7d or an ISO date in 1900..2299';
+export const SINCE_EXPECTED =
+  'a duration like 30m, 24h, 7d or an ISO date from 1900-01-01 to 2262-04-11T23:47:16Z';
 
 /**
  * Turns `15m`, `24h`, `7d` or an ISO date into a Date; `undefined` when
