@@ -145,16 +145,17 @@ describe.each(PIPELINE_PATHS)('the AI SDK through the %s', (path) => {
     expect(run.cost_usd).toBeGreaterThan(0);
   });
 
-  it('makes an ai.embed root a run with its embedding step (step type other, unpriced)', () => {
+  it('makes an ai.embed root a run with its embedding step (step type other, priced)', () => {
     const { run, steps } = runs['embed_docs']!;
     expect(run).toMatchObject({
       status: 'success',
       step_count: 1,
       input_tokens: FAKE_USAGE.embedding.input,
     });
-    // embeddings are steps of type `other` (docs/schema.md); no embedding model is in the price list
+    // embeddings are steps of type `other` (docs/schema.md), priced since migration 29
     expect(stepShapes(steps)).toEqual([['other', FAKE_MODELS.embedding, 'openai']]);
-    expect(steps[0]!.cost_usd).toBeNull();
+    // text-embedding-3-small: $0.02 per million input tokens
+    expect(steps[0]!.cost_usd).toBeCloseTo((FAKE_USAGE.embedding.input * 0.02) / 1e6, 12);
   });
 
   it('classifies the 429 as model/rate_limited on each attempt and the run', () => {

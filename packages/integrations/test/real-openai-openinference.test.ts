@@ -100,7 +100,7 @@ describe.each(PIPELINE_PATHS)('openai + OpenInference through the %s', (path) =>
       ['model', 'gpt-4.1', 'openai', ''],
       ['model', FAKE_MODELS.openai, 'openai', ''],
       ['model', FAKE_MODELS.openai, 'openai', ''],
-      // embeddings: a step, not a model step, with no usage and no price
+      // embeddings: a step, not a model step, with no usage (priced: 0)
       ['other', FAKE_MODELS.embedding, 'openai', ''],
     ]);
     expect(views.steps.map((s) => [s.input_tokens, s.output_tokens, s.cost_usd])).toEqual([
@@ -108,7 +108,7 @@ describe.each(PIPELINE_PATHS)('openai + OpenInference through the %s', (path) =>
       [0, 0, 0],
       [120, 30, 0.00048],
       [120, 30, 0.00048],
-      [0, 0, null],
+      [0, 0, 0],
     ]);
     expect(views.runs[2]).toMatchObject({
       input_tokens: 240,
