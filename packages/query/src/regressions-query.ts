@@ -103,6 +103,9 @@ export function regressionQuerySql(dimension: RegressionDimension, agent: boolea
       'started_at < {until:DateTime64(3)}',
       ...(agent ? ['agent = {agent:String}'] : []),
     ].join(' AND '),
+    // a day either side: the run's day is its start's date in the server's time zone
+    dayFilter:
+      'day >= toDate({since:DateTime64(3)}) - 1 AND day <= toDate({until:DateTime64(3)}) + 1',
     armColumn: dimension === 'version' ? 'agent_version' : 'variant',
     baseline: '{baseline:String}',
     candidate: '{candidate:String}',

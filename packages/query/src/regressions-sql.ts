@@ -5,12 +5,15 @@
  * same tests as the `agent_regressions` view (a pooled two-proportion z-test
  * and the engine's `mannWhitneyUTest`).
  *
- * It reads fast: the runs are picked from `agent_run_index` (one narrow row
- * per run) with the time, agent and arm filters applied there, and only those
- * runs are read from `agent_runs` (`run_id IN …`, which the engine pushes
- * below the view's per-run rollup), so it never rolls up all history. Both
- * views are read once: each agent's runs become one array, and the pairs and
- * tests are computed on it.
+ * It reads folded per-run rows only, never the spans or the `agent_runs`
+ * rollup: the runs (agent, arm, start, status, duration) from the run span's
+ * row of `agent_signal_run_facts` (0023, partitioned by day, so `dayFilter`
+ * prunes to the days of the range), their cost from `agent_run_facts` (0005,
+ * keyed by run id) priced as `agent_runs` prices it. Steps of other
+ * instrumentations that `agent_runs` attaches to a run only by reading its
+ * trace at query time are not in those tables, so their cost is not counted
+ * here (docs/signals.md, Regressions). Each agent's runs become one array,
+ * and the pairs and tests are computed on it.
  */
 
 /**
@@ -18,8 +21,14 @@
  * caller binds user values as query parameters or Grafana variables.
  */
 export interface RegressionSqlParts {
-  /** Boolean condition on `agent_run_index` columns: time range, agent, environment. */
+  /** Boolean condition on run columns (`started_at`, `agent`, `environment`, …): time range, agent, environment. */
   runFilter: string;
+  /**
+   * Boolean condition on `day` (the Date of the run's start) that covers the
+   * range, so only those partitions are read; it narrows, `runFilter` decides.
+   * @default 'true' (every day)
+   */
+  dayFilter?: string;
   /** The arm column, `agent_version` or `variant` (or a dashboard variable that renders to one). */
   armColumn: string;
   /** String expression: the baseline arm, `''` for automatic. */
@@ -92,18 +101,45 @@ export function regressionSql(p: RegressionSqlParts): string {
     toString(${p.baseline}) AS chosen_baseline,
     toString(${p.candidate}) AS chosen_candidate,
     '${arm}' = 'agent_version' AS by_version,
+    -- Prices as parallel arrays (model, effective_from, input, output, cached input
+    -- per million tokens), as the clickhouse-exporter fragment price_list_v1 that
+    -- agent_runs prices agent_run_facts with.
+    (SELECT (groupArray(model), groupArray(effective_from), groupArray(input_per_mtok),
+            groupArray(output_per_mtok), groupArray(cached_input_per_mtok))
+        FROM (SELECT model, effective_from, input_per_mtok, output_per_mtok, cached_input_per_mtok
+            FROM model_prices FINAL ORDER BY model, effective_from)) AS price_list,
+    -- The runs in the range, from the run span's row of agent_signal_run_facts
+    -- (partitioned by day: the day filter reads only the days of the range).
+    picked AS (
+        SELECT run_id, agent, ${arm}, started_at, status, duration_ms
+        FROM agent_signal_run_facts
+        WHERE (${p.dayFilter ?? 'true'}) AND is_run = 1 AND (${p.runFilter}) AND ${arm} != ''
+            AND (chosen_baseline = '' OR chosen_candidate = ''
+                OR ${arm} IN (chosen_baseline, chosen_candidate))
+        LIMIT 1 BY run_id
+    ),
+    -- Their cost: each folded (run, model) row of agent_run_facts priced at the
+    -- price in effect when it was seen, as agent_runs does (price_index_v1,
+    -- priced_cost_v1), read by run id (the table's key).
+    costs AS (
+        SELECT run_id, sum(if(i = 0, 0, ((toFloat64(input_tokens) - least(cached_tokens, input_tokens))
+                * price_list.3[i] + least(cached_tokens, input_tokens) * price_list.5[i]
+                + output_tokens * price_list.4[i]) / 1e6)) AS cost_usd
+        FROM (
+            SELECT run_id, input_tokens, output_tokens, cached_tokens,
+                if(model = '', 0, arrayLastIndex((pm, pe) -> pm = model AND pe <= seen_at,
+                    price_list.1, price_list.2)) AS i
+            FROM agent_run_facts
+            WHERE run_id IN (SELECT run_id FROM picked)
+        )
+        GROUP BY run_id
+    ),
     -- One pass over the runs: each agent's runs in the range as one array.
     by_agent AS (
         SELECT agent,
             groupArray(tuple(${arm}, started_at, status = 'success', toFloat64(duration_ms),
                 toFloat64(cost_usd))) AS rs
-        FROM agent_runs
-        WHERE run_id IN (
-            SELECT run_id FROM agent_run_index
-            WHERE (${p.runFilter}) AND ${arm} != ''
-                AND (chosen_baseline = '' OR chosen_candidate = ''
-                    OR ${arm} IN (chosen_baseline, chosen_candidate))
-        )
+        FROM picked LEFT JOIN costs USING (run_id)
         GROUP BY agent
     ),
     arms AS (

@@ -157,6 +157,41 @@ describe('listRegressions', () => {
     ).toEqual([]);
   });
 
+  it('reads the same per-run success, duration and cost as agent_runs', async () => {
+    const rows = byMetric(
+      await listRegressions(store.client, {
+        agent: 'reg_fire',
+        baseline: '1.0.0',
+        candidate: '2.0.0',
+      }),
+    );
+    const result = await store.client.query({
+      query: `SELECT agent_version, avg(status = 'success') AS rate,
+            quantile(0.95)(duration_ms) AS p95, avg(cost_usd) AS cost, count() AS runs
+        FROM agent_runs WHERE agent = 'reg_fire' GROUP BY agent_version ORDER BY agent_version`,
+      format: 'JSONEachRow',
+    });
+    const runs = await result.json<{
+      agent_version: string;
+      rate: number;
+      p95: number;
+      cost: number;
+      runs: string;
+    }>();
+    const [base, cand] = runs;
+    expect(runs.map((r) => [r.agent_version, Number(r.runs)])).toEqual([
+      ['1.0.0', 30],
+      ['2.0.0', 30],
+    ]);
+    expect(base?.cost).toBeGreaterThan(0);
+    expect(rows.success_rate?.baseline_value).toBeCloseTo(base?.rate ?? NaN, 12);
+    expect(rows.success_rate?.candidate_value).toBeCloseTo(cand?.rate ?? NaN, 12);
+    expect(rows.p95_latency_ms?.baseline_value).toBeCloseTo(base?.p95 ?? NaN, 9);
+    expect(rows.p95_latency_ms?.candidate_value).toBeCloseTo(cand?.p95 ?? NaN, 9);
+    expect(rows.cost_per_run_usd?.baseline_value).toBeCloseTo(base?.cost ?? NaN, 12);
+    expect(rows.cost_per_run_usd?.candidate_value).toBeCloseTo(cand?.cost ?? NaN, 12);
+  });
+
   it('rejects bad filters naming the field, what was expected and what was given', async () => {
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ alpha: '2' }, /^alpha must be a number between 0 and 1 .*\(got "2"\)$/],
