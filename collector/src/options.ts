@@ -116,6 +116,14 @@ export interface CollectorOptions {
    * @default () => 0
    */
   downstreamBacklog?: () => number;
+  /**
+   * Which of the given spans (`traceId:spanId`) are already stored: asked on
+   * start about kept spans the tail spool replays whose exporter
+   * acknowledgement a crash may have cut off, so they are not stored twice.
+   * The collector service asks the store. Without it they are exported again.
+   * @default undefined
+   */
+  storedSpans?: (keys: readonly string[]) => Promise<ReadonlySet<string>>;
   /** Tail sampling; off unless given. @default undefined */
   tailSampling?: TailSamplingOptions;
   /** Structured logger. @default a logger that discards */
@@ -144,6 +152,7 @@ export interface ResolvedCollectorOptions {
   readonly retryAfterSeconds: number;
   readonly limits: DecodeLimits;
   readonly downstreamBacklog: () => number;
+  readonly storedSpans?: (keys: readonly string[]) => Promise<ReadonlySet<string>>;
   readonly tailSampling: ResolvedTailSampling | undefined;
   readonly logger: CollectorLogger;
 }
@@ -194,6 +203,12 @@ const schema = z.object({
   downstreamBacklog: z
     .custom<() => number>((v) => typeof v === 'function', 'must be a function')
     .default(() => () => 0),
+  storedSpans: z
+    .custom<(keys: readonly string[]) => Promise<ReadonlySet<string>>>(
+      (v) => typeof v === 'function',
+      'must be a function',
+    )
+    .optional(),
   tailSampling: z
     .object({
       successRate: z.number().min(0).max(1).default(1),

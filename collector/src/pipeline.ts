@@ -20,8 +20,13 @@ import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { ExportQueue } from './export-queue.js';
 import type { CollectorMetrics } from './metrics.js';
 import type { ResolvedCollectorOptions } from './options.js';
-import { TailSampler } from './tail-sampler.js';
+import { isFailure, TailSampler } from './tail-sampler.js';
 import { TailSpool } from './tail-spool.js';
+
+const keyOf = (span: ReadableSpan) => {
+  const c = span.spanContext();
+  return `${c.traceId}:${c.spanId}`;
+};
 
 /** First retry delay of kept spans the exporter refused; doubled up to {@link KEPT_RETRY_MAX_MS}. */
 const KEPT_RETRY_BASE_MS = 100;
@@ -87,14 +92,53 @@ export class Pipeline {
             : {},
         )
       : undefined;
-    if (spool && this.sampler) {
-      const { spans, decisions } = spool.replay();
-      for (const [traceId, keep] of decisions) this.sampler.seed(traceId, keep);
-      if (spans.length > 0) {
-        o.logger.info('tail spool replayed', { spans: spans.length });
-        this.sampler.add(spans);
-      }
+    if (spool && this.sampler) this.replay(spool, this.sampler);
+  }
+
+  /**
+   * Undecided spans re-enter the sampler. Spans of decided traces: dropped
+   * ones are forgotten; kept ones may have reached the exporter just before
+   * the crash, so those the store already has are forgotten too, the rest
+   * exported (a kept span is exported only once its decision is on disk).
+   */
+  private replay(spool: TailSpool, sampler: TailSampler): void {
+    const { spans, decisions } = spool.replay();
+    for (const [traceId, keep] of decisions) sampler.seed(traceId, keep);
+    const undecided: ReadableSpan[] = [];
+    const kept: ReadableSpan[] = [];
+    const dropped: ReadableSpan[] = [];
+    for (const span of spans) {
+      const keep = decisions.get(span.spanContext().traceId);
+      if (keep === undefined) undecided.push(span);
+      else if (keep || isFailure(span)) kept.push(span);
+      else dropped.push(span);
     }
+    if (spans.length > 0)
+      this.o.logger.info('tail spool replayed', {
+        undecided: undecided.length,
+        kept: kept.length,
+        dropped: dropped.length,
+      });
+    spool.release(dropped);
+    if (undecided.length > 0) sampler.add(undecided);
+    if (kept.length === 0) return;
+    const check = this.o.storedSpans;
+    const run = (async () => {
+      let stored: ReadonlySet<string> = new Set();
+      try {
+        if (check) stored = await check(kept.map(keyOf));
+      } catch (err) {
+        // Unknown: exporting again may store a span twice, never loses one.
+        this.o.logger.warn('tail spool: could not ask the store which kept spans it has', {
+          error: (err as Error)?.name,
+        });
+      }
+      const have = kept.filter((s) => stored.has(keyOf(s)));
+      if (have.length > 0) await spool.exported(have).catch(() => undefined);
+      this.exportKept(kept.filter((s) => !stored.has(keyOf(s))));
+    })();
+    this.keptExports.add(run);
+    void run.finally(() => this.keptExports.delete(run));
   }
 
   /** Spans in the tail spool, in bytes (0 without one). */
@@ -104,8 +148,11 @@ export class Pipeline {
 
   /** Kept spans from the tail spool: exported until the exporter takes them, then forgotten. */
   private exportKept(spans: readonly ReadableSpan[]): void {
+    if (spans.length === 0) return;
     const spool = this.tailSpool as TailSpool;
     const run = (async () => {
+      // Its decision durable first: a replay must know the exporter may have it.
+      await spool.sync();
       for (let attempt = 0; !this.stopped; attempt++) {
         const result = await this.queue.push(spans);
         if (result.code === ExportResultCode.SUCCESS) {

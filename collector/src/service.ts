@@ -12,6 +12,7 @@ import {
   DEFAULT_MAX_QUEUE_SIZE,
   DEFAULT_MAX_SPOOL_BYTES,
   migrate,
+  type Store,
   type StoreOptions,
 } from '@agenttrace/clickhouse-exporter';
 import { publishAddress } from './address-file.js';
@@ -72,6 +73,34 @@ export interface CollectorService {
   close(): Promise<void>;
 }
 
+/** Span ids asked about per query by {@link storedSpans}. */
+const STORED_SPANS_CHUNK = 5_000;
+
+/**
+ * Which of `keys` (`traceId:spanId`) the store has, once the exporter's own
+ * spool was replayed into it: kept spans a crash may have left unacknowledged
+ * in the tail spool.
+ */
+async function storedSpans(
+  store: Store,
+  exporter: ClickHouseSpanExporter,
+  keys: readonly string[],
+): Promise<ReadonlySet<string>> {
+  await exporter.forceFlush();
+  const ids = [...new Set(keys.map((key) => key.slice(key.indexOf(':') + 1)))];
+  const found = new Set<string>();
+  for (let i = 0; i < ids.length; i += STORED_SPANS_CHUNK) {
+    const result = await store.client.query({
+      query: 'SELECT TraceId, SpanId FROM otel_traces WHERE SpanId IN {ids:Array(String)}',
+      query_params: { ids: ids.slice(i, i + STORED_SPANS_CHUNK) },
+      format: 'JSONEachRow',
+    });
+    for (const row of await result.json<{ TraceId: string; SpanId: string }>())
+      found.add(`${row.TraceId}:${row.SpanId}`);
+  }
+  return found;
+}
+
 /** Starts the collector service; resolves once it listens. */
 export async function startCollectorService(
   options: CollectorServiceOptions = {},
@@ -118,6 +147,7 @@ export async function startCollectorService(
         DEFAULT_MAX_QUEUE_SIZE - EXPORT_BATCH,
       ),
       downstreamBacklog: () => exporter.stats.queuedSpans,
+      storedSpans: (keys) => storedSpans(store, exporter, keys),
     });
     collector.app.route('/v1', queryRoutes(store.readClient(), createTokenVerifier(tokens)));
     const address = await collector.listen(options.port ?? 4318, options.host ?? '127.0.0.1');

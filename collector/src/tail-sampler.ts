@@ -32,7 +32,8 @@ export function keepByTraceId(traceId: string, rate: number): boolean {
   return Number.parseInt(traceId.slice(-8), 16) / 0x1_0000_0000 < rate;
 }
 
-function isFailure(span: ReadableSpan): boolean {
+/** True for a span that keeps its trace: a failed run, or an errored root. */
+export function isFailure(span: ReadableSpan): boolean {
   return (
     span.attributes[C.ATTR_RUN_STATUS] === 'failure' ||
     (span.parentSpanContext === undefined && span.status.code === SpanStatusCode.ERROR)

@@ -94,6 +94,7 @@ export class TailSpool {
   private bytes = 0;
   private pending: PendingWrite[] = [];
   private committing: Promise<void> | undefined;
+  private lastWrite: Promise<void> = Promise.resolve();
   /** Flush rounds done (each one `fdatasync` per segment it touched). */
   rounds = 0;
 
@@ -205,6 +206,11 @@ export class TailSpool {
     return this.append(segment, data, size);
   }
 
+  /** Resolves once every write appended so far is on disk (or failed). */
+  sync(): Promise<void> {
+    return this.lastWrite;
+  }
+
   /** Records a decision (durable with the next round; the caller does not wait). */
   decided(traceId: string, keep: boolean): void {
     const data = `${encodeLine({ d: { [traceId]: keep } })}\n`;
@@ -274,6 +280,7 @@ export class TailSpool {
       this.pending.push({ segment, data, resolve, reject }),
     );
     segment.last = write.catch(() => undefined);
+    this.lastWrite = segment.last;
     this.committing ??= this.commitLoop();
     return write;
   }

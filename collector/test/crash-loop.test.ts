@@ -9,12 +9,22 @@
  * with the spool off (`AGENTTRACE_NO_SPOOL=1`, 2 rounds): a 200 then waits
  * for the insert into the store, so nothing acknowledged may be missing
  * there either.
+ *
+ * A third variant runs with tail sampling on (`AGENTTRACE_TAIL_SAMPLING_RATE`
+ * 0.5, 2 rounds): each trace is sent as its child spans, then its run (root)
+ * span in a later request, a quarter of the runs failed, so spans wait for
+ * their decision (or for `decisionWaitMs`) in the tail spool. Every
+ * acknowledged span of a kept trace (kept by its hash, or its failed run was
+ * acknowledged) must be stored exactly once, and no span of a trace that could
+ * only have been dropped may be stored.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { createStore } from '@agenttrace/clickhouse-exporter';
 import { describe, expect, it } from 'vitest';
+import { keepByTraceId } from '../src/tail-sampler.js';
 import { startCollectorChild } from './support/crash-child.js';
 
 const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 4);
@@ -57,6 +67,69 @@ function request(): { body: string; ids: string[] } {
   return { body, ids: spans.map((s) => s.spanId) };
 }
 
+/** The tail variant's share of successful traces kept. */
+const TAIL_RATE = 0.5;
+/** What the tail variant sent of one trace. */
+interface TraceSent {
+  readonly failed: boolean;
+  rootSent: boolean;
+  rootAcked: boolean;
+}
+const traces = new Map<string, TraceSent>();
+const traceOf = new Map<string, string>();
+let nextTrace = 0;
+
+/**
+ * The tail variant's requests of one client: a trace's child spans, then its
+ * run span (status error for every fourth trace), under a random trace id
+ * (the sampler decides by its hash).
+ */
+function tailRequests(): () => { body: string; ids: string[]; root?: string } {
+  let open: { traceId: string; rootId: string } | undefined;
+  return () => {
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const span = (traceId: string, spanId: string, parent?: string, failed = false) => {
+      traceOf.set(spanId, traceId);
+      return {
+        traceId,
+        spanId,
+        ...(parent ? { parentSpanId: parent } : {}),
+        name: parent ? 'crash_step' : 'crash_run',
+        kind: 1,
+        startTimeUnixNano: String(now),
+        endTimeUnixNano: String(now + 1_000_000n),
+        ...(failed ? { status: { code: 2 } } : {}),
+      };
+    };
+    let spans;
+    let root: string | undefined;
+    if (open === undefined) {
+      const traceId = randomBytes(16).toString('hex');
+      const rootId = hex(nextSpan++, 16);
+      traces.set(traceId, { failed: nextTrace++ % 4 === 0, rootSent: false, rootAcked: false });
+      open = { traceId, rootId };
+      spans = Array.from({ length: SPANS_PER_REQUEST - 1 }, () =>
+        span(traceId, hex(nextSpan++, 16), rootId),
+      );
+    } else {
+      const t = traces.get(open.traceId) as TraceSent;
+      t.rootSent = true;
+      root = open.traceId;
+      spans = [span(open.traceId, open.rootId, undefined, t.failed)];
+      open = undefined;
+    }
+    const body = JSON.stringify({
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'crash' } }] },
+          scopeSpans: [{ scope: { name: 'crash-test' }, spans }],
+        },
+      ],
+    });
+    return { body, ids: spans.map((x) => x.spanId), ...(root ? { root } : {}) };
+  };
+}
+
 interface Round {
   acknowledged: number;
   refused: number;
@@ -64,10 +137,16 @@ interface Round {
 }
 
 /** One client: posts until `stop` says so; records acknowledged span ids. */
-async function client(url: string, acked: Set<string>, sent: Set<string>, stop: () => boolean) {
+async function client(
+  url: string,
+  acked: Set<string>,
+  sent: Set<string>,
+  stop: () => boolean,
+  next: () => { body: string; ids: string[]; root?: string } = request,
+) {
   const round = { acknowledged: 0, refused: 0, lost: 0 };
   for (let i = 0; i < MAX_REQUESTS_PER_ROUND && !stop(); i++) {
-    const { body, ids } = request();
+    const { body, ids, root } = next();
     for (const id of ids) sent.add(id);
     try {
       const res = await fetch(`${url}/v1/traces`, {
@@ -80,6 +159,7 @@ async function client(url: string, acked: Set<string>, sent: Set<string>, stop: 
         // A partial success would mean some spans were not taken.
         expect(text).not.toContain('rejectedSpans');
         for (const id of ids) acked.add(id);
+        if (root !== undefined) (traces.get(root) as TraceSent).rootAcked = true;
         round.acknowledged += ids.length;
       } else {
         round.refused += ids.length;
@@ -97,9 +177,18 @@ async function client(url: string, acked: Set<string>, sent: Set<string>, stop: 
 const VARIANTS = [
   { spool: 'on', rounds: ROUNDS, env: {} },
   { spool: 'off', rounds: Math.min(ROUNDS, 2), env: { AGENTTRACE_NO_SPOOL: '1' } },
+  {
+    spool: 'on, tail sampling',
+    rounds: Math.min(ROUNDS, 2),
+    env: {
+      AGENTTRACE_TAIL_SAMPLING_RATE: String(TAIL_RATE),
+      AGENTTRACE_TAIL_DECISION_WAIT_MS: '2000',
+    },
+  },
 ] as const;
 
 describe.each(VARIANTS)('collector under kill -9, spool $spool', ({ rounds: ROUNDS, env }) => {
+  const tail = 'AGENTTRACE_TAIL_SAMPLING_RATE' in env;
   it(`stores every acknowledged span exactly once over ${ROUNDS} SIGKILL rounds`, async () => {
     const storePath = join(mkdtempSync(join(tmpdir(), 'agenttrace-crash-')), 'store');
     const acked = new Set<string>();
@@ -109,7 +198,7 @@ describe.each(VARIANTS)('collector under kill -9, spool $spool', ({ rounds: ROUN
       const child = await startCollectorChild(storePath, env);
       let killed = false;
       const clients = Array.from({ length: CLIENTS }, () =>
-        client(child.url, acked, sent, () => killed),
+        client(child.url, acked, sent, () => killed, tail ? tailRequests() : request),
       );
       // The kill timer starts at the round's first 200 (bounded wait: a loaded machine is slow).
       const before = acked.size;
@@ -148,18 +237,34 @@ describe.each(VARIANTS)('collector under kill -9, spool $spool', ({ rounds: ROUN
       });
       const rows = await result.json<{ id: string; n: string }>();
       const stored = new Map(rows.map((row) => [row.id, Number(row.n)]));
-      const missing = [...acked].filter((id) => !stored.has(id));
+      /** Tail variant: kept for sure (hash, or its failed run acknowledged), or possibly (run sent). */
+      const keptFor = (id: string, sure: boolean) => {
+        const traceId = traceOf.get(id) as string;
+        const t = traces.get(traceId) as TraceSent;
+        return keepByTraceId(traceId, TAIL_RATE) || (t.failed && (sure ? t.rootAcked : t.rootSent));
+      };
+      const missing = [...acked].filter((id) => !stored.has(id) && (!tail || keptFor(id, true)));
+      const sampledOut = tail ? rows.filter((row) => !keptFor(row.id, false)) : [];
       const duplicates = rows.filter((row) => Number(row.n) > 1);
       const unknown = rows.filter((row) => !sent.has(row.id));
       process.stderr.write(
         `crash-loop: ${ROUNDS} rounds, acknowledged ${acked.size}, stored ${stored.size}, ` +
           `missing ${missing.length}, duplicates ${duplicates.length}, ` +
+          (tail ? `stored though sampled out ${sampledOut.length}, ` : '') +
           `per round ${JSON.stringify(rounds)}\n`,
       );
       expect(rounds.every((round) => round.acknowledged > 0)).toBe(true);
       expect(missing).toEqual([]);
       expect(duplicates).toEqual([]);
       expect(unknown).toEqual([]);
+      expect(sampledOut).toEqual([]);
+      if (tail) {
+        // Both decisions were taken: some acknowledged traces kept, some sampled out.
+        const ackedTraces = new Set([...acked].map((id) => traceOf.get(id) as string));
+        const kept = [...ackedTraces].filter((t) => keepByTraceId(t, TAIL_RATE));
+        expect(kept.length).toBeGreaterThan(0);
+        expect(kept.length).toBeLessThan(ackedTraces.size);
+      }
     } finally {
       await store.close();
     }
