@@ -1,7 +1,7 @@
 /**
  * One side of the callgrind bench, run under valgrind by `callgrind.ts`:
- * `node callgrind-child.js <side> <warm-up runs> <measured runs>`. Makes the
- * warm-up runs, then the measured ones between two markers (`os.freemem()`
+ * `node callgrind-child.js <side> <warm-up runs> <runs per block> [blocks]`.
+ * Makes the warm-up runs, then each block of measured runs between two markers (`os.freemem()`
  * and `os.totalmem()`, native calls callgrind zeroes and dumps its counts
  * on), so start-up, module loading and JIT warm-up are left out.
  */
@@ -15,7 +15,7 @@ import {
   type SideName,
 } from './pipeline.js';
 
-const [sideName, warm, measured] = process.argv.slice(2);
+const [sideName, warm, measured, blocks = '1'] = process.argv.slice(2);
 installContextManager();
 const makers: Record<SideName, () => Side> = {
   bare: () => bareSide(),
@@ -28,9 +28,12 @@ const side = makers[sideName as SideName]();
 side.runs(Number(warm));
 await side.provider.forceFlush();
 // markers for callgrind: counts are zeroed on entry to libuv's free-memory
-// call and dumped on entry to its total-memory call (nothing else calls them)
-freemem();
-side.runs(Number(measured));
-totalmem();
+// call and dumped on entry to its total-memory call; each block is measured
+// on its own, so a block that still pays for JIT work shows against the next
+for (let b = 0; b < Number(blocks); b++) {
+  freemem();
+  side.runs(Number(measured));
+  totalmem();
+}
 await side.provider.forceFlush();
 process.stdout.write(`${JSON.stringify({ side: side.name, exported: side.exporter.exported })}\n`);

@@ -25,8 +25,10 @@ import { promisify } from 'node:util';
 import { SIDE_NAMES, type SideName } from './pipeline.js';
 import { SPANS_PER_RUN } from './workload.js';
 
-const WARM_RUNS = Number(process.env.CALLGRIND_WARM_RUNS ?? 600);
-const MEASURED_RUNS = Number(process.env.CALLGRIND_RUNS ?? 400);
+const WARM_RUNS = Number(process.env.CALLGRIND_WARM_RUNS ?? 1_500);
+/** Runs per measured block, and blocks: the last block is the figure, the others show it is steady. */
+const MEASURED_RUNS = Number(process.env.CALLGRIND_RUNS ?? 300);
+const BLOCKS = Number(process.env.CALLGRIND_BLOCKS ?? 2);
 /** Processes under valgrind at once (the counts do not depend on it). */
 const JOBS = Number(process.env.CALLGRIND_JOBS ?? 2);
 const SIDES = (process.env.CALLGRIND_SIDES ?? 'bare,agenttrace').split(',') as SideName[];
@@ -59,8 +61,8 @@ function partOf(file: string): number {
   return Number(/\.(\d+)$/.exec(file)?.[1] ?? 0);
 }
 
-/** The `Ir` of the measured runs of one side: the dump the end marker triggered. */
-async function count(dir: string, side: SideName): Promise<number> {
+/** The `Ir` of each measured block of one side: the dumps the end marker triggered. */
+async function count(dir: string, side: SideName): Promise<number[]> {
   const base = `callgrind.${side}.out`;
   await run('valgrind', [
     '--tool=callgrind',
@@ -73,17 +75,18 @@ async function count(dir: string, side: SideName): Promise<number> {
     side,
     String(WARM_RUNS),
     String(MEASURED_RUNS),
+    String(BLOCKS),
   ]);
-  // node itself calls uv_get_total_memory once at start-up (heap sizing): the child's marker is the last dump
+  // node itself calls uv_get_total_memory once at start-up (heap sizing): the child's blocks are the last dumps
   const dumps = readdirSync(dir)
     .filter((f) => f.startsWith(`${base}.`))
     .map((f) => join(dir, f))
     .filter((f) => readFileSync(f, 'utf8').includes(`Trigger: --dump-before=${DUMP_AT}`))
-    .sort((x, y) => partOf(x) - partOf(y));
-  const last = dumps.at(-1);
-  if (last === undefined)
-    throw new CallgrindOutputError(`no dump at ${DUMP_AT} for ${side} in ${dir}`);
-  return totalIr(last);
+    .sort((x, y) => partOf(x) - partOf(y))
+    .slice(-BLOCKS);
+  if (dumps.length !== BLOCKS)
+    throw new CallgrindOutputError(`expected ${BLOCKS} dumps at ${DUMP_AT} for ${side} in ${dir}`);
+  return dumps.map(totalIr);
 }
 
 async function main(): Promise<void> {
@@ -94,7 +97,7 @@ async function main(): Promise<void> {
       );
   const dir = KEEP_DIR ?? mkdtempSync(join(tmpdir(), 'agenttrace-callgrind-'));
   const loadBefore = loadavg()[0]!;
-  const ir: Partial<Record<SideName, number>> = {};
+  const ir: Partial<Record<SideName, number[]>> = {};
   let next = 0;
   const worker = async () => {
     while (next < SIDES.length) {
@@ -107,7 +110,11 @@ async function main(): Promise<void> {
 
   const spans = MEASURED_RUNS * SPANS_PER_RUN;
   const perSpan: Partial<Record<SideName, number>> = {};
-  for (const side of SIDES) perSpan[side] = Math.round(ir[side]! / spans);
+  const blocks: Partial<Record<SideName, number[]>> = {};
+  for (const side of SIDES) {
+    blocks[side] = ir[side]!.map((n) => Math.round(n / spans));
+    perSpan[side] = blocks[side].at(-1);
+  }
   const bare = perSpan.bare;
   const ratio = (side: SideName) => {
     const n = perSpan[side];
@@ -120,7 +127,9 @@ async function main(): Promise<void> {
       warmRuns: WARM_RUNS,
       measuredRuns: MEASURED_RUNS,
       spansPerRun: SPANS_PER_RUN,
+      blocks: BLOCKS,
       irPerSpan: perSpan,
+      irPerSpanByBlock: blocks,
       ratio: ratio('agenttrace'),
       ...(SIDES.includes('agenttrace-api') ? { apiOnlyRatio: ratio('agenttrace-api') } : {}),
       target: 1.15,

@@ -134,9 +134,12 @@ function filterResource(
 ): Resource {
   const cached = caches.resources.get(resource);
   if (cached) return cached;
+  const pending = resource.asyncAttributesPending === true;
   const kept = filterAttributes(resource.attributes, policy.checks.resource, counter, false);
-  const filtered = resourceFromAttributes(kept);
-  if (!resource.asyncAttributesPending) caches.resources.set(resource, filtered);
+  // a settled resource that passes whole is handed on as it is: its attributes can no longer change
+  const filtered =
+    !pending && kept === resource.attributes ? resource : resourceFromAttributes(kept);
+  if (!pending) caches.resources.set(resource, filtered);
   return filtered;
 }
 
@@ -156,7 +159,8 @@ function filterScope(
       : undefined;
   if (name !== scope.name || version !== scope.version || schemaUrl !== scope.schemaUrl)
     counter.add(DROPPED_SCOPE);
-  const filtered: InstrumentationScope = { name, version, schemaUrl };
+  const same = name === scope.name && version === scope.version && schemaUrl === scope.schemaUrl;
+  const filtered: InstrumentationScope = same ? scope : { name, version, schemaUrl };
   caches.scopes.set(scope, filtered);
   return filtered;
 }
@@ -238,10 +242,28 @@ export function filterSpan(
     attributes = { ...attributes, [C.ATTR_PRIVACY_DROPPED]: count };
   }
 
-  const context = filterContext(span.spanContext(), counter);
+  const original = span.spanContext();
+  const context = filterContext(original, counter);
   const parent = span.parentSpanContext
     ? filterContext(span.parentSpanContext, counter)
     : undefined;
+  const resource = filterResource(span.resource, policy, counter, caches);
+  const scope = filterScope(span.instrumentationScope, counter, caches);
+  // Nothing changed (the common case for agenttrace's own spans): the ended
+  // span is handed on as it is. It is immutable once ended, so this shares no
+  // more than handing on its attribute set did, and spares a copy per span.
+  if (
+    attributes === span.attributes &&
+    name === span.name &&
+    events === span.events &&
+    links === span.links &&
+    status === span.status &&
+    context === original &&
+    parent === span.parentSpanContext &&
+    resource === span.resource &&
+    scope === span.instrumentationScope
+  )
+    return span;
   return new FilteredSpan(
     span,
     name,
@@ -251,8 +273,8 @@ export function filterSpan(
     attributes,
     links,
     events,
-    filterResource(span.resource, policy, counter, caches),
-    filterScope(span.instrumentationScope, counter, caches),
+    resource,
+    scope,
   );
 }
 
