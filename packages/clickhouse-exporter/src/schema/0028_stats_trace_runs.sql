@@ -4,7 +4,8 @@
 -- run is known, so such a trace's steps sit under agent '' in
 -- agent_step_stats. agent_stats moves them at query time: the steps of those
 -- traces that carry no gen_ai.agent.name of their own and are not a
--- duplicate (agent_steps' rule) are taken out of their '' row and counted
+-- duplicate (agent_steps' rule, marked or nested in a model step for the
+-- same model) are taken out of their '' row and counted
 -- under the run's name, with the version and variant the step carries. Only
 -- the traces in agent_trace_runs are read (those of agent_foreign_traces
 -- without a run span). Latency quantiles of the '' row still include them,
@@ -21,23 +22,50 @@ WITH
     -- each non-duplicate step without an agent of its own in a trace without a run span
     moved AS (
         SELECT
-            toStartOfHour(toDateTime(s.started_at, 'UTC')) AS bucket, s.service AS service,
-            s.environment AS environment, n.agent AS run_agent, o.agent_version AS agent_version,
-            o.variant AS variant, s.step_type AS step_type, o.model AS model, s.provider AS provider,
-            s.attempt > 1 AS retry,
-            s.status = 'error' OR s.failure_type != '' OR s.failure_code != '' AS failed,
-            s.duration_ms AS duration_ms, s.time_to_first_chunk_ms AS ttfc_ms,
-            s.input_tokens AS input, s.output_tokens AS output, s.cached_tokens AS cached
-        FROM {{table agent_steps}} AS s
-        {{global}} INNER JOIN (
-            SELECT SpanId AS span_id, SpanAttributes['gen_ai.agent.version'] AS agent_version,
-                SpanAttributes['agenttrace.variant'] AS variant, {{fragment model_key_v1}} AS model
+            c.bucket AS bucket, c.service AS service, c.environment AS environment, n.agent AS run_agent,
+            c.agent_version AS agent_version, c.variant AS variant, c.step_type AS step_type,
+            c.model AS model, c.provider AS provider, c.retry AS retry, c.failed AS failed,
+            c.duration_ms AS duration_ms, c.ttfc_ms AS ttfc_ms,
+            c.input AS input, c.output AS output, c.cached AS cached
+        FROM (
+            SELECT
+                TraceId AS trace_id, ParentSpanId AS parent_span_id,
+                toStartOfHour(toDateTime(Timestamp, 'UTC')) AS bucket,
+                ServiceName AS service,
+                ResourceAttributes['deployment.environment.name'] AS environment,
+                SpanAttributes['gen_ai.agent.version'] AS agent_version,
+                SpanAttributes['agenttrace.variant'] AS variant,
+                {{fragment step_type_v1}} AS step_type,
+                {{fragment model_key_v1}} AS model,
+                replaceRegexpOne(model, '^[a-z0-9_-]+/', '') AS own_model,
+                SpanAttributes['gen_ai.provider.name'] AS provider,
+                toUInt32OrZero(SpanAttributes['agenttrace.step.attempt']) > 1 AS retry,
+                {{fragment is_error_v1}} OR SpanAttributes['agenttrace.failure.type'] != ''
+                    OR SpanAttributes['agenttrace.failure.code'] != '' AS failed,
+                Duration / 1e6 AS duration_ms,
+                toFloat64OrNull(SpanAttributes['gen_ai.response.time_to_first_chunk']) * 1000 AS ttfc_ms,
+                toUInt64OrZero(SpanAttributes['gen_ai.usage.input_tokens']) AS input,
+                toUInt64OrZero(SpanAttributes['gen_ai.usage.output_tokens']) AS output,
+                toUInt64OrZero(SpanAttributes['gen_ai.usage.cache_read.input_tokens']) AS cached,
+                SpanAttributes['agenttrace.step.duplicate_of'] != '' AS marked
             FROM {{table otel_traces}}
             WHERE TraceId {{global}} IN (SELECT trace_id FROM {{table agent_trace_runs}})
                 AND SpanAttributes['gen_ai.agent.name'] = '' AND {{fragment is_step_v1}}
-        ) AS o ON s.span_id = o.span_id
-        {{global}} INNER JOIN (SELECT run_id, agent FROM {{table agent_trace_runs}}) AS n ON s.run_id = n.run_id
-        WHERE s.run_link = 'trace' AND s.duplicate_of = ''
+        ) AS c
+        {{global}} INNER JOIN (SELECT trace_id, agent FROM {{table agent_trace_runs}}) AS n
+            ON c.trace_id = n.trace_id
+        -- the model step a step is nested in, if any (agent_steps' duplicate rule, 0009)
+        {{global}} LEFT JOIN (
+            SELECT TraceId AS trace_id, SpanId AS span_id,
+                any(replaceRegexpOne({{fragment model_key_v1}}, '^[a-z0-9_-]+/', '')) AS parent_model
+            FROM {{table otel_traces}}
+            WHERE TraceId {{global}} IN (SELECT trace_id FROM {{table agent_trace_runs}})
+                AND {{fragment is_step_v1}} AND {{fragment step_type_v1}} = 'model'
+            GROUP BY trace_id, span_id
+        ) AS p ON c.trace_id = p.trace_id AND c.parent_span_id = p.span_id
+        WHERE NOT c.marked
+            AND NOT (c.step_type = 'model' AND p.span_id != ''
+                AND (c.own_model = '' OR p.parent_model = '' OR c.own_model = p.parent_model))
     )
 SELECT
     bucket, service, environment, agent, agent_version, variant, step_type, model, provider,
