@@ -50,6 +50,10 @@ FROM (
 WHERE NOT foreign OR k < 2`;
 
 const QUERIES: Record<string, string> = {
+  // the floor: the step rollup alone, without 0025's and 0028's query-time parts
+  'agent_step_stats by agent': `SELECT agent, countMerge(steps) AS steps FROM ${DB}.agent_step_stats
+    GROUP BY agent ORDER BY agent`,
+  'agent_trace_runs count': `SELECT count() AS n FROM ${DB}.agent_trace_runs`,
   'agent_stats by agent': `SELECT agent, sum(steps) AS steps, sum(input_tokens) AS input, sum(cost_usd) AS cost
     FROM ${DB}.agent_stats GROUP BY agent ORDER BY agent`,
   'agent_stats_hourly by agent per day': `SELECT agent, toDate(bucket) AS day, sum(runs) AS runs, sum(steps) AS steps
