@@ -85,15 +85,17 @@ export class Step {
 
   /** Records token usage. Throws a `TypeError` naming the field for a bad count. */
   setUsage(usage: Usage): this {
-    for (const [field] of USAGE_ATTRIBUTES) {
+    // checked and collected in one pass, set in one call: nothing is set when a count is bad
+    const attributes: Attributes = {};
+    for (let i = 0; i < USAGE_ATTRIBUTES.length; i++) {
+      const [field, key] = USAGE_ATTRIBUTES[i]!;
       const value = usage[field];
-      if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0))
+      if (value === undefined) continue;
+      if (!(Number.isSafeInteger(value) && value >= 0))
         throw new TypeError(`usage.${field} must be a non-negative integer (got ${String(value)})`);
+      attributes[key] = value;
     }
-    for (const [field, key] of USAGE_ATTRIBUTES) {
-      const value = usage[field];
-      if (value !== undefined) this.span.setAttribute(key, value);
-    }
+    this.span.setAttributes(attributes);
     return this;
   }
 
@@ -103,11 +105,12 @@ export class Step {
    * can reference) and finish reasons.
    */
   setResponse(response: { model?: string; id?: string; finishReasons?: string[] }): this {
-    if (response.model !== undefined)
-      this.span.setAttribute(C.ATTR_GEN_AI_RESPONSE_MODEL, response.model);
-    if (response.id !== undefined) this.span.setAttribute(C.ATTR_GEN_AI_RESPONSE_ID, response.id);
+    const attributes: Attributes = {};
+    if (response.model !== undefined) attributes[C.ATTR_GEN_AI_RESPONSE_MODEL] = response.model;
+    if (response.id !== undefined) attributes[C.ATTR_GEN_AI_RESPONSE_ID] = response.id;
     if (response.finishReasons)
-      this.span.setAttribute(C.ATTR_GEN_AI_RESPONSE_FINISH_REASONS, response.finishReasons);
+      attributes[C.ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = response.finishReasons;
+    this.span.setAttributes(attributes);
     return this;
   }
 
