@@ -229,15 +229,18 @@ export function compileRule(r: AttributeRule): Check {
     }
     case 'id': {
       // the steps of a run repeat its id, and runs interleave: remember the ids accepted
+      // and a run's spans mostly end one after another: the last one accepted is checked first
       const accepted = new Set<string>();
       const provider = r.provider === true;
+      let last: string | undefined;
       return (v) => {
         if (typeof v !== 'string') return false;
-        if (accepted.has(v)) return true;
+        if (v === last || accepted.has(v)) return true;
         if (ID_PATTERN.test(v) ? hexIdLooksLikeText(v) : !(provider && isSafeProviderId(v)))
           return false;
         if (accepted.size >= ACCEPTED_LABELS_MAX) accepted.clear();
         accepted.add(v);
+        last = v;
         return true;
       };
     }
