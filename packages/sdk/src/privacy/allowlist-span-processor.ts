@@ -77,6 +77,12 @@ export class AllowlistSpanProcessor implements SpanProcessor {
   private readonly caches: FilterCaches = { resources: new WeakMap(), scopes: new WeakMap() };
   /** The live parent of each started span whose parent is a local SDK span. */
   private readonly parents = new WeakMap<object, ParentSpanInfo>();
+  /**
+   * Entries put in `parents` and not yet taken out: while none are, `onEnd`
+   * skips the lookup (agenttrace's own spans never add one). A span that is
+   * never ended keeps it above 0, which only costs the lookup again.
+   */
+  private parentsHeld = 0;
   private spans = 0;
   private failedClosed = 0;
   private isShutdown = false;
@@ -122,8 +128,10 @@ export class AllowlistSpanProcessor implements SpanProcessor {
         typeof attributes === 'object' &&
         attributes !== null &&
         spanId === parent.spanContext().spanId
-      )
+      ) {
         this.parents.set(span, { spanId, attributes: attributes as Attributes });
+        this.parentsHeld++;
+      }
     } catch {
       // the mark helps the views count once: without it the span is filtered the same
     }
@@ -134,8 +142,11 @@ export class AllowlistSpanProcessor implements SpanProcessor {
     if (this.isShutdown) return;
     let filtered: ReadableSpan;
     try {
-      const parent = this.parents.get(span);
-      if (parent !== undefined) this.parents.delete(span);
+      const parent = this.parentsHeld > 0 ? this.parents.get(span) : undefined;
+      if (parent !== undefined) {
+        this.parents.delete(span);
+        this.parentsHeld--;
+      }
       filtered = filterSpan(span, this.policy, this.counter, this.caches, parent);
       // a raw id is never allowed, so a span without drops carries none: one lookup on the hot path
       if (this.pseudonymizer !== undefined && C.ATTR_PRIVACY_DROPPED in filtered.attributes)
