@@ -16,7 +16,6 @@ import { PARALLEL_ORIGIN_KEY, RUN_KEY } from './context-keys.js';
 import * as C from './conventions.js';
 import { assertFailure, classifyError, type Failure } from './failure.js';
 import { isPromiseLike } from './is-promise-like.js';
-import { LinkedContext } from './linked-context.js';
 import { metadataAttributes, type Metadata } from './metadata.js';
 import { isSafeLabel } from './privacy/sensitive.js';
 import { retryStep, type RetryOptions } from './retry.js';
@@ -183,8 +182,7 @@ export class Run {
     parent: Context,
     private readonly identity: RunIdentity,
   ) {
-    // one small context over the parent, not two copies of it (linked-context.ts)
-    this.context = trace.setSpan(new LinkedContext(parent, RUN_KEY, this), span);
+    this.context = trace.setSpan(parent, span).setValue(RUN_KEY, this);
   }
 
   /** @internal The agent this run is of: the caller of runs it starts. */
