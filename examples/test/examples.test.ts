@@ -75,9 +75,16 @@ describe('A/B variants example', () => {
         )
         .sort(),
     ).toEqual(['a:v1', 'a:v1', 'a:v1', 'b:v2', 'b:v2', 'b:v2']);
+    // Feedback on a finished run: a span referencing it, carrying the conventions' evaluation event.
     const feedback = exporter
       .getFinishedSpans()
-      .filter((s) => s.attributes[C.ATTR_GEN_AI_EVALUATION_NAME] === 'resolved');
+      .filter((s) =>
+        s.events.some(
+          (e) =>
+            e.name === 'gen_ai.evaluation.result' &&
+            e.attributes?.[C.ATTR_GEN_AI_EVALUATION_NAME] === 'resolved',
+        ),
+      );
     expect(feedback).toHaveLength(6);
     const runIds = new Set(runs().map((r) => r.attributes[C.ATTR_RUN_ID]));
     for (const f of feedback) expect(runIds.has(f.attributes[C.ATTR_FEEDBACK_RUN_ID])).toBe(true);

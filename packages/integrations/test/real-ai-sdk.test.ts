@@ -192,7 +192,7 @@ describe.each(PIPELINE_PATHS)('the AI SDK through the %s', (path) => {
       JSON.stringify(await sqlRows(store, 'SELECT * FROM agent_runs')),
       JSON.stringify(await sqlRows(store, 'SELECT * FROM agent_failures')),
     ].join('\n');
-    for (const secret of [...PLANTED_VALUES, TOOL_RESULT, SESSION, '4111', 'Rue de Rivoli'])
+    for (const secret of [...PLANTED_VALUES, TOOL_RESULT, SESSION, '4111 1111', 'Rue de Rivoli'])
       expect(stored).not.toContain(secret);
   });
 });

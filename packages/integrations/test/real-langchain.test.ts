@@ -108,7 +108,7 @@ async function runLangChain(): Promise<void> {
   await awaitAllCallbacks();
 }
 
-const SECRETS = [...PLANTED_VALUES, TOOL_RESULT, SESSION, '4111', 'Rue de Rivoli'];
+const SECRETS = [...PLANTED_VALUES, TOOL_RESULT, SESSION, '4111 1111', 'Rue de Rivoli'];
 
 async function storedEverywhere(): Promise<string> {
   return [

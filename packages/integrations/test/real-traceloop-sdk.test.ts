@@ -262,7 +262,7 @@ describe.each(PIPELINE_PATHS)('the Traceloop SDK through the %s', (path) => {
       JSON.stringify(await sqlRows(store, 'SELECT * FROM agent_steps')),
       JSON.stringify(await sqlRows(store, 'SELECT * FROM agent_runs')),
     ].join('\n');
-    for (const secret of [...PLANTED_VALUES, TOOL_RESULT, SESSION, CONVERSATION, '4111'])
+    for (const secret of [...PLANTED_VALUES, TOOL_RESULT, SESSION, CONVERSATION, '4111 1111'])
       expect(stored).not.toContain(secret);
   });
 });
