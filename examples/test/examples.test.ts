@@ -81,7 +81,7 @@ describe('A/B variants example', () => {
       .filter((s) =>
         s.events.some(
           (e) =>
-            e.name === 'gen_ai.evaluation.result' &&
+            e.name === C.EVENT_GEN_AI_EVALUATION_RESULT &&
             e.attributes?.[C.ATTR_GEN_AI_EVALUATION_NAME] === 'resolved',
         ),
       );

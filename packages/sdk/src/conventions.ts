@@ -200,6 +200,8 @@ export const SPAN_NAME_REDACTED = 'redacted';
 export const EVENT_FAILURE = 'agenttrace.failure';
 /** Event marking the first streamed chunk of a model step. */
 export const EVENT_FIRST_CHUNK = 'gen_ai.first_chunk';
+/** The conventions' evaluation event: feedback on a run or a response. */
+export const EVENT_GEN_AI_EVALUATION_RESULT = 'gen_ai.evaluation.result';
 /** Name given to an event whose own name was not a safe label. */
 export const EVENT_NAME_REDACTED = 'redacted';
 

@@ -12,9 +12,6 @@ import { compileRule, rule } from './privacy/rules.js';
 import { isSafeLabel } from './privacy/sensitive.js';
 import type { RunRef } from './run.js';
 
-/** Name of the conventions' evaluation event. */
-export const EVENT_GEN_AI_EVALUATION_RESULT = 'gen_ai.evaluation.result';
-
 /** The allowlist's own check of a provider's response id, so an id it would drop is refused here. */
 const isProviderId = compileRule(rule.providerId());
 
@@ -71,7 +68,7 @@ export function recordEvaluation(
 
   // the evaluated span itself, while it can still take an event
   if ('span' in target && target.span.isRecording()) {
-    target.span.addEvent(EVENT_GEN_AI_EVALUATION_RESULT, event);
+    target.span.addEvent(C.EVENT_GEN_AI_EVALUATION_RESULT, event);
     return;
   }
   const ref = 'span' in target ? target.ref : target;
@@ -90,6 +87,6 @@ export function recordEvaluation(
     },
     ROOT_CONTEXT,
   );
-  span.addEvent(EVENT_GEN_AI_EVALUATION_RESULT, event);
+  span.addEvent(C.EVENT_GEN_AI_EVALUATION_RESULT, event);
   span.end();
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { conventions as C } from '../src/index.js';
-import { EVENT_GEN_AI_EVALUATION_RESULT } from '../src/feedback.js';
+import { EVENT_GEN_AI_EVALUATION_RESULT } from '../src/conventions.js';
 import { createPipeline } from './support/pipeline.js';
 
 describe('AgentTracer', () => {
