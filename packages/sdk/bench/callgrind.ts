@@ -6,7 +6,7 @@
  * interpreter no user runs), V8 on one thread (`--single-threaded`: no
  * concurrent compiler or GC threads, whose work would land in the count in
  * a different amount each time) and fixed hash and random seeds. The child
- * makes a fixed warm-up, then the measured runs between two markers:
+ * makes a fixed warm-up in blocks made like the measured ones, then the measured blocks between two markers:
  * callgrind zeroes its counts on entry to libuv's `uv_get_free_memory`
  * (`os.freemem()`) and dumps them on entry to `uv_get_total_memory`
  * (`os.totalmem()`), so start-up, module loading and JIT warm-up are left
@@ -26,16 +26,29 @@ import { SIDE_NAMES, type SideName } from './pipeline.js';
 import { SPANS_PER_RUN } from './workload.js';
 
 const WARM_RUNS = Number(process.env.CALLGRIND_WARM_RUNS ?? 1_500);
-/** Runs per measured block, and blocks: the last block is the figure, the others show it is steady. */
+/**
+ * Runs per measured block, and blocks. The figure is the mean `Ir` per span
+ * over the blocks without the JIT compilers' part; each block is printed too.
+ */
 const MEASURED_RUNS = Number(process.env.CALLGRIND_RUNS ?? 300);
-const BLOCKS = Number(process.env.CALLGRIND_BLOCKS ?? 2);
+const BLOCKS = Number(process.env.CALLGRIND_BLOCKS ?? 6);
 /** Processes under valgrind at once (the counts do not depend on it). */
 const JOBS = Number(process.env.CALLGRIND_JOBS ?? 2);
 const SIDES = (process.env.CALLGRIND_SIDES ?? 'bare,agenttrace').split(',') as SideName[];
 /** Where the callgrind files are kept, for `callgrind_annotate`; a temp dir (removed) if unset. */
 const KEEP_DIR = process.env.CALLGRIND_OUT_DIR;
-/** V8 flags: one thread and fixed seeds, so the same work counts the same. */
-const NODE_FLAGS = ['--single-threaded', '--hash-seed=1', '--random-seed=1'];
+/**
+ * V8 flags: one thread, a fixed GC schedule (fixed new-space size, no
+ * time-based heap growing, idle or memory-reducing GCs: how often GC runs then
+ * depends on what is allocated, not on how loaded the machine is) and fixed
+ * seeds, so the same work counts the same.
+ */
+const NODE_FLAGS = [
+  '--single-threaded',
+  '--predictable-gc-schedule',
+  '--hash-seed=1',
+  '--random-seed=1',
+];
 /** The child's markers (libuv functions nothing else calls while it runs). */
 const ZERO_AT = 'uv_get_free_memory';
 const DUMP_AT = 'uv_get_total_memory';
@@ -56,13 +69,40 @@ function totalIr(file: string): number {
   return Number(m[1]);
 }
 
+/** V8's optimizing compilers and deoptimizer (C++ symbols in the node binary). */
+const COMPILER_FN =
+  /v8::internal::(?:compiler|maglev|turboshaft)::|Deoptimizer|OptimizedCompilationJob/;
+
+/**
+ * Self `Ir` of V8's JIT compilers in one dump, from `callgrind_annotate`: a
+ * one-time cost (a function reaching its next tier), which lands in whichever
+ * block it happens in, so the figure leaves it out and prints it beside.
+ */
+async function compilerIr(file: string): Promise<number> {
+  const { stdout } = await run('callgrind_annotate', ['--threshold=100', file], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  let sum = 0;
+  for (const line of stdout.split('\n')) {
+    const m = /^\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+(.*)$/.exec(line);
+    if (m !== null && COMPILER_FN.test(m[2]!)) sum += Number(m[1]!.replaceAll(',', ''));
+  }
+  return sum;
+}
+
+/** One measured block: its `Ir`, and the part of it V8's JIT compilers spent. */
+interface Block {
+  readonly ir: number;
+  readonly compilerIr: number;
+}
+
 /** The part number callgrind gives a dump (`….out.3` → 3). */
 function partOf(file: string): number {
   return Number(/\.(\d+)$/.exec(file)?.[1] ?? 0);
 }
 
 /** The `Ir` of each measured block of one side: the dumps the end marker triggered. */
-async function count(dir: string, side: SideName): Promise<number[]> {
+async function count(dir: string, side: SideName): Promise<Block[]> {
   const base = `callgrind.${side}.out`;
   await run('valgrind', [
     '--tool=callgrind',
@@ -86,7 +126,7 @@ async function count(dir: string, side: SideName): Promise<number[]> {
     .slice(-BLOCKS);
   if (dumps.length !== BLOCKS)
     throw new CallgrindOutputError(`expected ${BLOCKS} dumps at ${DUMP_AT} for ${side} in ${dir}`);
-  return dumps.map(totalIr);
+  return Promise.all(dumps.map(async (f) => ({ ir: totalIr(f), compilerIr: await compilerIr(f) })));
 }
 
 async function main(): Promise<void> {
@@ -97,7 +137,7 @@ async function main(): Promise<void> {
       );
   const dir = KEEP_DIR ?? mkdtempSync(join(tmpdir(), 'agenttrace-callgrind-'));
   const loadBefore = loadavg()[0]!;
-  const ir: Partial<Record<SideName, number[]>> = {};
+  const ir: Partial<Record<SideName, Block[]>> = {};
   let next = 0;
   const worker = async () => {
     while (next < SIDES.length) {
@@ -111,9 +151,15 @@ async function main(): Promise<void> {
   const spans = MEASURED_RUNS * SPANS_PER_RUN;
   const perSpan: Partial<Record<SideName, number>> = {};
   const blocks: Partial<Record<SideName, number[]>> = {};
+  const compiler: Partial<Record<SideName, number[]>> = {};
   for (const side of SIDES) {
-    blocks[side] = ir[side]!.map((n) => Math.round(n / spans));
-    perSpan[side] = blocks[side].at(-1);
+    const b = ir[side]!;
+    blocks[side] = b.map((x) => Math.round(x.ir / spans));
+    compiler[side] = b.map((x) => Math.round(x.compilerIr / spans));
+    // the mean over the blocks (GC lands in some blocks and not others), JIT compiling left out
+    perSpan[side] = Math.round(
+      b.reduce((sum, x) => sum + x.ir - x.compilerIr, 0) / (b.length * spans),
+    );
   }
   const bare = perSpan.bare;
   const ratio = (side: SideName) => {
@@ -130,6 +176,7 @@ async function main(): Promise<void> {
       blocks: BLOCKS,
       irPerSpan: perSpan,
       irPerSpanByBlock: blocks,
+      compilerIrPerSpanByBlock: compiler,
       ratio: ratio('agenttrace'),
       ...(SIDES.includes('agenttrace-api') ? { apiOnlyRatio: ratio('agenttrace-api') } : {}),
       target: 1.15,
