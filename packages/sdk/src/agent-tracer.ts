@@ -73,6 +73,9 @@ export interface RunOptions {
   userId?: string;
 }
 
+/** The options of a run given none: shared, never written to. */
+const NO_OPTIONS: RunOptions = Object.freeze({});
+
 /** Longest session or user id accepted: longer values are not ids. */
 const MAX_ID_LENGTH = 1_024;
 
@@ -110,6 +113,8 @@ export class AgentTracer implements RunHost {
   private readonly identity: RunIdentity;
   private readonly provider: string;
   private readonly runKind: SpanKind;
+  /** `invoke_agent {agent}`: made once, the same string object for every run. */
+  private readonly runSpanName: string;
 
   constructor(options: AgentTracerOptions) {
     label('agentName', options?.agentName, true);
@@ -121,6 +126,7 @@ export class AgentTracer implements RunHost {
     this.runKind = options.remote === true ? SpanKind.CLIENT : SpanKind.INTERNAL;
     this.agentName = options.agentName;
     this.agentVersion = options.agentVersion;
+    this.runSpanName = `${C.OPERATION.invokeAgent} ${options.agentName}`;
     this.identity = {
       agentName: options.agentName,
       agentVersion: options.agentVersion,
@@ -141,7 +147,8 @@ export class AgentTracer implements RunHost {
   run<T>(fn: (run: Run) => T): T;
   run<T>(options: RunOptions, fn: (run: Run) => T): T;
   run<T>(a: RunOptions | ((run: Run) => T), b?: (run: Run) => T): T {
-    const [options, fn] = typeof a === 'function' ? [{}, a] : [a, b];
+    const options = typeof a === 'function' ? NO_OPTIONS : a;
+    const fn = typeof a === 'function' ? a : b;
     if (typeof fn !== 'function')
       throw new TypeError(`tracer.run fn must be a function (got ${typeof fn})`);
     const active = context.active();
@@ -181,7 +188,7 @@ export class AgentTracer implements RunHost {
 
   /** @internal Implements `Run.fork`: a new trace, linked to the origin run. */
   forkRun<T>(originRun: Run, fn: (run: Run) => T): T {
-    return this.runIn({}, ROOT_CONTEXT, 'fork', undefined, originRun, fn);
+    return this.runIn(NO_OPTIONS, ROOT_CONTEXT, 'fork', undefined, originRun, fn);
   }
 
   /**
@@ -264,7 +271,7 @@ export class AgentTracer implements RunHost {
       ? [...(options.links ?? []), { context: originRun.span.spanContext() }]
       : options.links;
     const span = this.tracer.startSpan(
-      `${C.OPERATION.invokeAgent} ${this.agentName}`,
+      this.runSpanName,
       { kind: this.runKind, attributes, links, root: origin === 'fork' },
       parent,
     );

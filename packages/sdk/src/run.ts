@@ -34,7 +34,6 @@ export interface RunHost {
   forkRun<T>(origin: Run, fn: (run: Run) => T): T;
 }
 
-const STEP_TYPES: ReadonlySet<string> = new Set(C.STEP_TYPES);
 const TRANSFER_MODES: ReadonlySet<string> = new Set(C.TRANSFER_MODES);
 
 const SPAN_NAME_PREFIX: Readonly<Record<C.StepType, string>> = {
@@ -58,8 +57,29 @@ const SPAN_KIND: Readonly<Record<C.StepType, SpanKind>> = {
   other: SpanKind.INTERNAL,
 };
 const SPAN_NAMES_MAX = 1024;
-/** Step span names by type and subject: the same string object each time, so its hash is computed once. */
-const spanNames = new Map<string, Map<string, string>>();
+
+/** What a step's type decides, looked up once per step. */
+interface StepTypeInfo {
+  readonly kind: SpanKind;
+  readonly prefix: string;
+  /** `gen_ai.operation.name`, where the conventions have one. */
+  readonly operation: string | undefined;
+  /** Span names by subject: the same string object each time, so its hash is computed once. */
+  readonly names: Map<string, string>;
+}
+
+/** Every step type's facts: one Map lookup validates the type and finds them. */
+const STEP_TYPE_INFO: ReadonlyMap<string, StepTypeInfo> = new Map(
+  C.STEP_TYPES.map((type): [string, StepTypeInfo] => [
+    type,
+    {
+      kind: SPAN_KIND[type],
+      prefix: SPAN_NAME_PREFIX[type],
+      operation: C.STEP_OPERATION[type],
+      names: new Map<string, string>(),
+    },
+  ]),
+);
 
 /**
  * The span name the GenAI conventions give each step: `chat {model}`,
@@ -68,6 +88,7 @@ const spanNames = new Map<string, Map<string, string>>();
  * conventions' subject is not known.
  */
 function stepSpanName(
+  info: StepTypeInfo,
   type: C.StepType,
   name: string,
   agentName: string,
@@ -81,11 +102,10 @@ function stepSpanName(
   } else if (type === 'retrieve') subject = options?.dataSource ?? name;
   else if (type === 'plan') subject = agentName;
   else subject = name;
-  let byType = spanNames.get(type);
-  if (byType === undefined) spanNames.set(type, (byType = new Map<string, string>()));
+  const byType = info.names;
   let spanName = byType.get(subject);
   if (spanName === undefined) {
-    spanName = `${SPAN_NAME_PREFIX[type]} ${subject}`;
+    spanName = `${info.prefix} ${subject}`;
     if (byType.size >= SPAN_NAMES_MAX) byType.clear();
     byType.set(subject, spanName);
   }
@@ -130,6 +150,7 @@ function stepAttributes(
   seq: number,
   who: RunIdentity,
   type: C.StepType,
+  op: string | undefined,
   name: string,
   o: StepOptions | undefined,
 ): Attributes {
@@ -142,7 +163,6 @@ function stepAttributes(
   };
   if (who.agentVersion !== undefined) a[C.ATTR_GEN_AI_AGENT_VERSION] = who.agentVersion;
   if (who.variant !== undefined) a[C.ATTR_VARIANT] = who.variant;
-  const op = C.STEP_OPERATION[type];
   if (op !== undefined) a[C.ATTR_GEN_AI_OPERATION_NAME] = op;
   if (type === 'tool') a[C.ATTR_GEN_AI_TOOL_NAME] = o?.tool ?? name;
   if (o === undefined) return a;
@@ -249,7 +269,8 @@ export class Run {
     name: string,
     options: StepOptions | undefined,
   ): Step {
-    if (!STEP_TYPES.has(type))
+    const info = STEP_TYPE_INFO.get(type);
+    if (info === undefined)
       throw new TypeError(
         `step type must be one of ${C.STEP_TYPES.join(', ')} (got ${JSON.stringify(type)})`,
       );
@@ -257,10 +278,18 @@ export class Run {
       throw new TypeError(`step name must be a non-empty string (got ${JSON.stringify(name)})`);
     if (options?.transfer !== undefined) assertTransfer(options.transfer);
     const span = this.host.tracer.startSpan(
-      stepSpanName(type, name, this.identity.agentName, options),
+      stepSpanName(info, type, name, this.identity.agentName, options),
       {
-        kind: SPAN_KIND[type],
-        attributes: stepAttributes(this.id, ++this.stepCount, this.identity, type, name, options),
+        kind: info.kind,
+        attributes: stepAttributes(
+          this.id,
+          ++this.stepCount,
+          this.identity,
+          type,
+          info.operation,
+          name,
+          options,
+        ),
       },
       parent,
     );

@@ -25,14 +25,12 @@ export interface Usage {
   reasoningTokens?: number;
 }
 
-const USAGE_ATTRIBUTES: ReadonlyArray<[keyof Usage, string]> = [
-  ['inputTokens', C.ATTR_GEN_AI_USAGE_INPUT_TOKENS],
-  ['outputTokens', C.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS],
-  ['cachedInputTokens', C.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS],
-  ['cacheCreationInputTokens', C.ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS],
-  ['cacheWriteInputTokens', C.ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS],
-  ['reasoningTokens', C.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS],
-];
+/** `value` when it is a non-negative integer; else a `TypeError` naming the usage field. */
+function count(field: keyof Usage, value: number): number {
+  if (!(Number.isSafeInteger(value) && value >= 0))
+    throw new TypeError(`usage.${field} must be a non-negative integer (got ${String(value)})`);
+  return value;
+}
 
 /** A transfer of work or control to another agent: a handoff (`gen_ai.transfer.*`). */
 export interface Transfer {
@@ -85,16 +83,34 @@ export class Step {
 
   /** Records token usage. Throws a `TypeError` naming the field for a bad count. */
   setUsage(usage: Usage): this {
-    // checked and collected in one pass, set in one call: nothing is set when a count is bad
+    // checked and collected in one pass, set in one call: nothing is set when a count is bad;
+    // each field read by name (a table of field names would make every read a megamorphic keyed load)
     const attributes: Attributes = {};
-    for (let i = 0; i < USAGE_ATTRIBUTES.length; i++) {
-      const [field, key] = USAGE_ATTRIBUTES[i]!;
-      const value = usage[field];
-      if (value === undefined) continue;
-      if (!(Number.isSafeInteger(value) && value >= 0))
-        throw new TypeError(`usage.${field} must be a non-negative integer (got ${String(value)})`);
-      attributes[key] = value;
-    }
+    const input = usage.inputTokens;
+    if (input !== undefined)
+      attributes[C.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = count('inputTokens', input);
+    const output = usage.outputTokens;
+    if (output !== undefined)
+      attributes[C.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = count('outputTokens', output);
+    const cached = usage.cachedInputTokens;
+    if (cached !== undefined)
+      attributes[C.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = count('cachedInputTokens', cached);
+    // the earlier name first, so `cacheWriteInputTokens` wins when both are given
+    const creation = usage.cacheCreationInputTokens;
+    if (creation !== undefined)
+      attributes[C.ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS] = count(
+        'cacheCreationInputTokens',
+        creation,
+      );
+    const write = usage.cacheWriteInputTokens;
+    if (write !== undefined)
+      attributes[C.ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS] = count(
+        'cacheWriteInputTokens',
+        write,
+      );
+    const reasoning = usage.reasoningTokens;
+    if (reasoning !== undefined)
+      attributes[C.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = count('reasoningTokens', reasoning);
     this.span.setAttributes(attributes);
     return this;
   }

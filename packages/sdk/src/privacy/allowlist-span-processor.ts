@@ -74,7 +74,12 @@ export class AllowlistSpanProcessor implements SpanProcessor {
   private readonly replacedByKey = new Map<string, number>();
   private replaced = 0;
   private readonly counter = new DropCounter();
-  private readonly caches: FilterCaches = { resources: new WeakMap(), scopes: new WeakMap() };
+  private readonly caches: FilterCaches = {
+    resources: new WeakMap(),
+    scopes: new WeakMap(),
+    lastResource: undefined,
+    lastScope: undefined,
+  };
   /** The live parent of each started span whose parent is a local SDK span. */
   private readonly parents = new WeakMap<object, ParentSpanInfo>();
   /**

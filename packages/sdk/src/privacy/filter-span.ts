@@ -124,6 +124,13 @@ export function filterAttributes(
 export interface FilterCaches {
   readonly resources: WeakMap<Resource, Resource>;
   readonly scopes: WeakMap<InstrumentationScope, InstrumentationScope>;
+  /**
+   * The last resource and scope filtered and their filtered forms: a
+   * provider's spans share one of each, so this spares the WeakMap lookups.
+   */
+  lastResource?: { readonly from: Resource; readonly to: Resource } | undefined;
+  lastScope?:
+    { readonly from: InstrumentationScope; readonly to: InstrumentationScope } | undefined;
 }
 
 function filterResource(
@@ -132,8 +139,13 @@ function filterResource(
   counter: DropCounter,
   caches: FilterCaches,
 ): Resource {
+  const last = caches.lastResource;
+  if (last !== undefined && last.from === resource) return last.to;
   const cached = caches.resources.get(resource);
-  if (cached) return cached;
+  if (cached) {
+    caches.lastResource = { from: resource, to: cached };
+    return cached;
+  }
   const pending = resource.asyncAttributesPending === true;
   const kept = filterAttributes(resource.attributes, policy.checks.resource, counter, false);
   // a settled resource that passes whole is handed on as it is: its attributes can no longer change
@@ -148,8 +160,13 @@ function filterScope(
   counter: DropCounter,
   caches: FilterCaches,
 ): InstrumentationScope {
+  const last = caches.lastScope;
+  if (last !== undefined && last.from === scope) return last.to;
   const cached = caches.scopes.get(scope);
-  if (cached) return cached;
+  if (cached) {
+    caches.lastScope = { from: scope, to: cached };
+    return cached;
+  }
   const name = isSafeLabel(scope.name) ? scope.name : C.SPAN_NAME_REDACTED;
   const version =
     scope.version !== undefined && isSafeLabel(scope.version) ? scope.version : undefined;

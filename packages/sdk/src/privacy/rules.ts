@@ -211,19 +211,32 @@ export function compileRule(r: AttributeRule): Check {
   switch (r.kind) {
     case 'enum': {
       const values = new Set(r.values);
-      return (v) => typeof v === 'string' && values.has(v);
+      // the same value mostly repeats span after span: the last one accepted is compared first
+      let last: string | undefined;
+      return (v) => {
+        if (typeof v !== 'string') return false;
+        if (v === last) return true;
+        if (!values.has(v)) return false;
+        last = v;
+        return true;
+      };
     }
     case 'label': {
       const pattern = r.pattern ?? LABEL_PATTERN;
       const maxLength = r.maxLength ?? 128;
       const safe = r.dates === true ? isSafeModelName : isSafeLabel;
       const accepted = new Set<string>();
+      // an agent's name, version, provider or model repeat span after span: the last one accepted is compared first
+      let last: string | undefined;
       return (v) => {
         if (typeof v !== 'string') return false;
-        if (accepted.has(v)) return true;
-        if (!safe(v, pattern, maxLength)) return false;
-        if (accepted.size >= ACCEPTED_LABELS_MAX) accepted.clear();
-        accepted.add(v);
+        if (v === last) return true;
+        if (!accepted.has(v)) {
+          if (!safe(v, pattern, maxLength)) return false;
+          if (accepted.size >= ACCEPTED_LABELS_MAX) accepted.clear();
+          accepted.add(v);
+        }
+        last = v;
         return true;
       };
     }
