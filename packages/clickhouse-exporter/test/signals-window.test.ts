@@ -110,23 +110,82 @@ describe('agent_signals_window', () => {
       `DROP VIEW ${db}.agent_signals_window`,
       `DROP TABLE ${db}.agent_signal_run_facts_mv`,
       `DROP TABLE ${db}.agent_signal_retries_mv`,
+      `DROP TABLE ${db}.agent_signal_run_flags_mv`,
       `DROP TABLE ${db}.agent_signal_run_facts`,
       `DROP TABLE ${db}.agent_signal_retries`,
-      `DELETE FROM ${db}.agenttrace_migrations WHERE version IN (23, 24)`,
-      `DELETE FROM ${db}.agenttrace_migration_steps WHERE version IN (23, 24)`,
+      `DROP TABLE ${db}.agent_signal_run_flags`,
+      `DELETE FROM ${db}.agenttrace_migrations WHERE version IN (23, 24, 32, 33)`,
+      `DELETE FROM ${db}.agenttrace_migration_steps WHERE version IN (23, 24, 32, 33)`,
     ])
       await store.client.command({ query: q });
     const result = await migrate(store.client, { database: db });
-    expect(result.applied.map((m) => m.version)).toEqual([23, 24]);
+    expect(result.applied.map((m) => m.version)).toEqual([23, 24, 32, 33]);
     expect(await rows<SignalRow>(store.client, windowSql(db))).toEqual(
       await rows<SignalRow>(store.client, windowSql(whole)),
     );
   });
 
   it('fires the near misses once their thresholds are lowered', async () => {
+    // whole: read from the answers folded on insert (0032); split: from the steps
+    for (const db of [split, whole]) await nearMissesFire(db);
+  });
+
+  it('answers from the folded row of a run stored in one insert, from the steps otherwise', async () => {
+    const loopRun = spans.find(
+      (s) =>
+        s.attributes['gen_ai.agent.name'] === 'loop_fire' &&
+        s.attributes['gen_ai.operation.name'] === 'invoke_agent',
+    );
+    const runId = String(loopRun?.attributes['agenttrace.run.id']);
+    const folded = await rows<{ inserts: number; is_run: number; streaks: number[] }>(
+      store.client,
+      `SELECT inserts, is_run, arrayMap(l -> length(l.2), loops) AS streaks
+       FROM ${whole}.agent_signal_run_flags FINAL WHERE run_id = '${runId}'`,
+    );
+    expect(folded).toEqual([{ inserts: 1, is_run: 1, streaks: [5] }]);
+    const spread = await rows<{ inserts: number }>(
+      store.client,
+      `SELECT sum(inserts) AS inserts FROM ${split}.agent_signal_run_flags WHERE run_id = '${runId}'`,
+    );
+    expect(spread[0]?.inserts).toBeGreaterThan(1);
+  });
+
+  it('gives the same signals once a run split over inserts is merged into one row', async () => {
+    const merged = uniqueDatabase();
+    const batches: ReadableSpan[][] = Array.from({ length: 8 }, () => []);
+    spans.forEach((span, i) => batches[i % 8]?.push(span));
+    await load(merged, batches);
+    for (const t of ['agent_signal_run_flags', 'agent_signal_run_facts'])
+      await store.client.command({ query: `OPTIMIZE TABLE ${merged}.${t} FINAL` });
+    const rowsPerRun = await rows<{ n: number; merged: number }>(
+      store.client,
+      `SELECT max(c) AS n, countIf(i > 1) AS merged FROM (
+         SELECT run_id, count() AS c, sum(inserts) AS i FROM ${merged}.agent_signal_run_flags
+         GROUP BY day, run_id)`,
+    );
+    expect(rowsPerRun[0]?.n).toBe(1);
+    expect(rowsPerRun[0]?.merged).toBeGreaterThan(0);
+    const thresholdSets: Record<string, number>[] = [
+      {},
+      { loop_min: 3, retry_storm_min: 2, fallback_min: 1, budget_tokens: 1 },
+    ];
+    for (const t of thresholdSets)
+      expect(await rows<SignalRow>(store.client, windowSql(merged, t))).toEqual(
+        await rows<SignalRow>(store.client, windowSql(whole, t)),
+      );
+  });
+
+  it('reads the steps when a threshold is below what is folded (loop_min = 1)', async () => {
+    const list = await rows<SignalRow>(store.client, windowSql(whole, { loop_min: 1 }));
+    expect(list).toEqual(await rows<SignalRow>(store.client, windowSql(split, { loop_min: 1 })));
+    // every first attempt is a loop of 1 at loop_min = 1
+    expect(list.filter((r) => r.signal === 'loop' && r.value === 1).length).toBeGreaterThan(10);
+  });
+
+  async function nearMissesFire(db: string): Promise<void> {
     const list = await rows<SignalRow>(
       store.client,
-      windowSql(split, {
+      windowSql(db, {
         loop_min: 3,
         retry_storm_min: 4,
         retry_rate_min: 9,
@@ -156,7 +215,7 @@ describe('agent_signals_window', () => {
     expect(fired(list, 'cost_near', 'cost_budget')).toHaveLength(1);
     expect(fired(list, 'cost_near', 'cost_budget')[0]?.value).toBeCloseTo(0.975, 6);
     expect(fired(list, 'latency_near', 'latency_p99')).toHaveLength(1);
-  });
+  }
 
   it('stops firing when thresholds are raised', async () => {
     const list = await rows<SignalRow>(
