@@ -7,8 +7,12 @@
  *
  * Run: `npx tsx packages/query/bench/regressions-query.ts`
  * Smaller: `BENCH_SPANS=1000000 npx tsx packages/query/bench/regressions-query.ts`
+ * `BENCH_STORE_PATH=<dir>` keeps the loaded store there; run again with the
+ * same path, it is migrated and queried without loading again. The CPU time
+ * the process spent on each query (chDB runs in the process) is printed
+ * beside its wall time.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -79,15 +83,21 @@ FROM (
 )`;
 }
 
-async function median(fn: () => Promise<unknown>): Promise<number> {
-  const times: number[] = [];
+/** Median of the wall time and of the process's CPU time (user + system), in ms. */
+async function median(fn: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
+  const walls: number[] = [];
+  const cpus: number[] = [];
   for (let i = 0; i < REPEATS; i++) {
+    const cpu = process.cpuUsage();
     const started = performance.now();
     await fn();
-    times.push(performance.now() - started);
+    walls.push(performance.now() - started);
+    const used = process.cpuUsage(cpu);
+    cpus.push((used.user + used.system) / 1000);
   }
-  times.sort((a, b) => a - b);
-  return Math.round(times[Math.floor(REPEATS / 2)] ?? Number.NaN);
+  const mid = (a: number[]) =>
+    Math.round(a.sort((x, y) => x - y)[Math.floor(REPEATS / 2)] ?? Number.NaN);
+  return { wall: mid(walls), cpu: mid(cpus) };
 }
 
 async function main(): Promise<void> {
@@ -95,13 +105,15 @@ async function main(): Promise<void> {
   const spans = Number(given ?? 10_000_000);
   if (!Number.isSafeInteger(spans) || spans < SPANS_PER_RUN)
     throw new Error(`BENCH_SPANS must be an integer >= ${SPANS_PER_RUN} (got ${given})`);
-  const path = mkdtempSync(join(tmpdir(), 'agenttrace-bench-regressions-'));
+  const keep = process.env.BENCH_STORE_PATH;
+  const reuse = keep !== undefined && existsSync(keep);
+  const path = keep ?? mkdtempSync(join(tmpdir(), 'agenttrace-bench-regressions-'));
   const client = createClient({ connection: createChdbConnection({ path }) as never });
   try {
     await migrate(client);
     const started = performance.now();
-    await client.command({ query: generateSql(spans) });
-    const loadMs = Math.round(performance.now() - started);
+    if (!reuse) await client.command({ query: generateSql(spans) });
+    const loadMs = reuse ? 0 : Math.round(performance.now() - started);
     const all = { since: '2026-03-01T00:00:00Z', until: '2026-03-08T00:00:00Z' };
     const queries: Record<string, RegressionFiltersInput> = {
       allHistoryEveryAgent: all,
@@ -110,8 +122,11 @@ async function main(): Promise<void> {
       byVariantEveryAgent: { ...all, dimension: 'variant' },
     };
     const timings: Record<string, number> = {};
-    for (const [name, filters] of Object.entries(queries))
-      timings[`${name}Ms`] = await median(() => listRegressions(client, filters));
+    for (const [name, filters] of Object.entries(queries)) {
+      const { wall, cpu } = await median(() => listRegressions(client, filters));
+      timings[`${name}Ms`] = wall;
+      timings[`${name}CpuMs`] = cpu;
+    }
     const sample = await listRegressions(client, queries.oneAgentExplicitPair);
     console.log(
       JSON.stringify({
@@ -132,7 +147,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await client.close();
-    rmSync(path, { recursive: true, force: true });
+    if (keep === undefined) rmSync(path, { recursive: true, force: true });
   }
 }
 
