@@ -38,17 +38,11 @@ const SIDES = (process.env.CALLGRIND_SIDES ?? 'bare,agenttrace').split(',') as S
 /** Where the callgrind files are kept, for `callgrind_annotate`; a temp dir (removed) if unset. */
 const KEEP_DIR = process.env.CALLGRIND_OUT_DIR;
 /**
- * V8 flags: one thread, a fixed GC schedule (fixed new-space size, no
- * time-based heap growing, idle or memory-reducing GCs: how often GC runs then
- * depends on what is allocated, not on how loaded the machine is) and fixed
- * seeds, so the same work counts the same.
+ * V8 flags: one thread and fixed seeds, so the same work counts the same.
+ * (`--predictable-gc-schedule` was tried: its fixed heap growth brought full
+ * GCs into later blocks on both sides, 15-25k Ir/span, worse than without.)
  */
-const NODE_FLAGS = [
-  '--single-threaded',
-  '--predictable-gc-schedule',
-  '--hash-seed=1',
-  '--random-seed=1',
-];
+const NODE_FLAGS = ['--single-threaded', '--hash-seed=1', '--random-seed=1'];
 /** The child's markers (libuv functions nothing else calls while it runs). */
 const ZERO_AT = 'uv_get_free_memory';
 const DUMP_AT = 'uv_get_total_memory';
@@ -72,28 +66,41 @@ function totalIr(file: string): number {
 /** V8's optimizing compilers and deoptimizer (C++ symbols in the node binary). */
 const COMPILER_FN =
   /v8::internal::(?:compiler|maglev|turboshaft)::|Deoptimizer|OptimizedCompilationJob/;
+/** V8's garbage collector (scavenger, mark-compact, sweeper and their visitors). */
+const GC_FN =
+  /Scaveng|Sweep|MarkCompact|Marking|Evacuat|IteratePointers|PretenuringHandler|RememberedSet|Heap::|heap::base::|GCTracer|ConcurrentMarking|IterateObjectCache|SizeFromMap/;
 
 /**
  * Self `Ir` of V8's JIT compilers in one dump, from `callgrind_annotate`: a
  * one-time cost (a function reaching its next tier), which lands in whichever
  * block it happens in, so the figure leaves it out and prints it beside.
  */
-async function compilerIr(file: string): Promise<number> {
+async function splitIr(file: string): Promise<{ compilerIr: number; gcIr: number }> {
   const { stdout } = await run('callgrind_annotate', ['--threshold=100', file], {
     maxBuffer: 64 * 1024 * 1024,
   });
-  let sum = 0;
+  let compilerIr = 0;
+  let gcIr = 0;
   for (const line of stdout.split('\n')) {
     const m = /^\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+(.*)$/.exec(line);
-    if (m !== null && COMPILER_FN.test(m[2]!)) sum += Number(m[1]!.replaceAll(',', ''));
+    if (m === null) continue;
+    const n = Number(m[1]!.replaceAll(',', ''));
+    if (COMPILER_FN.test(m[2]!)) compilerIr += n;
+    else if (GC_FN.test(m[2]!)) gcIr += n;
   }
-  return sum;
+  return { compilerIr, gcIr };
 }
 
-/** One measured block: its `Ir`, and the part of it V8's JIT compilers spent. */
+/**
+ * One measured block: its `Ir`, the part V8's JIT compilers spent, and the
+ * part its GC spent (how many collections land in a block of 2,100 spans
+ * depends on V8's heap heuristics, which read the clock: 1-3k Ir/span at low
+ * load, 8-17k at load 10, on the same tree).
+ */
 interface Block {
   readonly ir: number;
   readonly compilerIr: number;
+  readonly gcIr: number;
 }
 
 /** The part number callgrind gives a dump (`….out.3` → 3). */
@@ -126,7 +133,7 @@ async function count(dir: string, side: SideName): Promise<Block[]> {
     .slice(-BLOCKS);
   if (dumps.length !== BLOCKS)
     throw new CallgrindOutputError(`expected ${BLOCKS} dumps at ${DUMP_AT} for ${side} in ${dir}`);
-  return Promise.all(dumps.map(async (f) => ({ ir: totalIr(f), compilerIr: await compilerIr(f) })));
+  return Promise.all(dumps.map(async (f) => ({ ir: totalIr(f), ...(await splitIr(f)) })));
 }
 
 async function main(): Promise<void> {
@@ -152,19 +159,25 @@ async function main(): Promise<void> {
   const perSpan: Partial<Record<SideName, number>> = {};
   const blocks: Partial<Record<SideName, number[]>> = {};
   const compiler: Partial<Record<SideName, number[]>> = {};
+  const gc: Partial<Record<SideName, number[]>> = {};
+  const mutator: Partial<Record<SideName, number>> = {};
   for (const side of SIDES) {
     const b = ir[side]!;
     blocks[side] = b.map((x) => Math.round(x.ir / spans));
     compiler[side] = b.map((x) => Math.round(x.compilerIr / spans));
+    gc[side] = b.map((x) => Math.round(x.gcIr / spans));
+    mutator[side] = Math.round(
+      b.reduce((sum, x) => sum + x.ir - x.compilerIr - x.gcIr, 0) / (b.length * spans),
+    );
     // the mean over the blocks (GC lands in some blocks and not others), JIT compiling left out
     perSpan[side] = Math.round(
       b.reduce((sum, x) => sum + x.ir - x.compilerIr, 0) / (b.length * spans),
     );
   }
-  const bare = perSpan.bare;
-  const ratio = (side: SideName) => {
-    const n = perSpan[side];
-    return bare !== undefined && n !== undefined ? Number((n / bare).toFixed(3)) : undefined;
+  const ratio = (side: SideName, of = perSpan) => {
+    const n = of[side];
+    const base = of.bare;
+    return base !== undefined && n !== undefined ? Number((n / base).toFixed(3)) : undefined;
   };
   process.stdout.write(
     `${JSON.stringify({
@@ -177,6 +190,9 @@ async function main(): Promise<void> {
       irPerSpan: perSpan,
       irPerSpanByBlock: blocks,
       compilerIrPerSpanByBlock: compiler,
+      gcIrPerSpanByBlock: gc,
+      mutatorIrPerSpan: mutator,
+      mutatorRatio: ratio('agenttrace', mutator),
       ratio: ratio('agenttrace'),
       ...(SIDES.includes('agenttrace-api') ? { apiOnlyRatio: ratio('agenttrace-api') } : {}),
       target: 1.15,
