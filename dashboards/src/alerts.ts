@@ -7,6 +7,7 @@
  * `provisioning/alerting/agenttrace-rules.json`.
  */
 import { DATASOURCE, DATASOURCE_UID, QueryFormat } from './datasource.js';
+import { SIGNALS_IN_RANGE } from './signals-range.js';
 
 /** Default alert thresholds; pass others to {@link buildAlertRules}. */
 export const ALERT_THRESHOLDS = {
@@ -203,7 +204,7 @@ export function buildAlertRules(thresholds: AlertThresholds = ALERT_THRESHOLDS):
           uid: `agenttrace-signal-${signal.replaceAll('_', '-')}`,
           title: `agenttrace: signal ${signal}`,
           summary: `The ${signal} signal fired (docs/signals.md).`,
-          rawSql: `SELECT count() AS value FROM agent_signals WHERE $__timeFilter(detected_at) AND signal = '${signal}'`,
+          rawSql: `SELECT count() AS value FROM ${SIGNALS_IN_RANGE} WHERE $__timeFilter(detected_at) AND signal = '${signal}'`,
           windowSeconds: 900,
           // "at least N": above N - 0.5 for a count.
           threshold: thresholds.signalsPerWindow - 0.5,

@@ -1,15 +1,16 @@
 /**
- * Signals: the behaviour patterns of `agent_signals` (loops, retry storms,
+ * Signals: the behaviour patterns of `agent_signals_window` over the range (loops, retry storms,
  * retry rate, fallback cascades, token and cost budgets, latency above p99,
  * failure propagation) over time and per agent, and the latest ones with a
  * link to their run's trace. Rules and thresholds: docs/signals.md.
  */
 import { agentDashboard } from '../dashboard.js';
 import { barChart, stat, table, timeSeries } from '../panels.js';
+import { SIGNALS_IN_RANGE } from '../signals-range.js';
 import { traceLinkProperty } from '../trace-link.js';
 import { RUN_FILTERS } from '../variables.js';
 
-const FROM = `FROM agent_signals\nWHERE $__timeFilter(detected_at) AND ${RUN_FILTERS}`;
+const FROM = `FROM ${SIGNALS_IN_RANGE}\nWHERE $__timeFilter(detected_at) AND ${RUN_FILTERS}`;
 
 /** Builds the Signals dashboard. */
 export function signalsDashboard() {
