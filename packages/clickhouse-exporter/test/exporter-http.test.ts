@@ -102,9 +102,11 @@ describe('ClickHouseSpanExporter', () => {
 
     it('stores a batch once when its answer is lost to a client timeout', async () => {
       // The upstream stores the batch, the answer arrives after the client gave up;
-      // the retry carries the same insert_deduplication_token.
-      proxy.delayNext(2, 1_500);
-      const exporter = serverExporter({ requestTimeoutMs: 500 });
+      // the retry carries the same insert_deduplication_token. The timeout leaves
+      // room for an undelayed insert on a loaded machine (the bridge's chDB runs in
+      // this process): with 500 ms the batch ran out of retries at load 14.
+      proxy.delayNext(2, 3_500);
+      const exporter = serverExporter({ requestTimeoutMs: 3_000 });
       await exportSpans(exporter, await makeSpans(50));
       await exporter.forceFlush();
       expect(proxy.counts.delayed).toBe(2);
