@@ -2,7 +2,6 @@
  * The entry point of the SDK: one `AgentTracer` per agent (name and version)
  * starts runs, forks and feedback as OTel spans through `@opentelemetry/api`.
  */
-import { randomUUID } from 'node:crypto';
 import {
   context,
   ROOT_CONTEXT,
@@ -21,6 +20,7 @@ import { isPromiseLike } from './is-promise-like.js';
 import { metadataAttributes, type Metadata } from './metadata.js';
 import { isSafeLabel } from './privacy/sensitive.js';
 import { Run, type RunHost, type RunIdentity, type RunRef } from './run.js';
+import { newRunId } from './run-id.js';
 import { VERSION } from './version.js';
 import { traceWorkflow } from './workflow.js';
 
@@ -234,7 +234,7 @@ export class AgentTracer implements RunHost {
     label('promptTemplate.version', options.promptTemplate?.version, false);
     rawId('sessionId', options.sessionId);
     rawId('userId', options.userId);
-    const id = randomUUID();
+    const id = newRunId();
     const attributes: Attributes = {
       [C.ATTR_GEN_AI_OPERATION_NAME]: C.OPERATION.invokeAgent,
       [C.ATTR_GEN_AI_AGENT_NAME]: this.agentName,

@@ -4,7 +4,7 @@
  * labels, and drop counts safe to publish. Each case through the real
  * pipeline, with what must still be kept beside what must be dropped.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { SpanStatusCode, type Attributes } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import {
@@ -121,11 +121,16 @@ describe('encoded text', () => {
     expect(exportRaw({ [C.ATTR_RUN_ID]: id32 }).span.attributes[C.ATTR_RUN_ID]).toBe(id32);
   });
 
-  it('rarely refuses a random id (measured: 0 of 20,000 UUIDs)', () => {
+  // Seeded, so the count is the same on every run (random UUIDs: 3 of 6,000,000
+  // measured; a random sample of 20,000 once drew one and failed CI). The SDK's
+  // own run ids are drawn again when refused (run-id.test.ts).
+  it('rarely refuses a random-looking id (at most 1 in 10,000 of 100,000 seeded ids)', () => {
     let refused = 0;
-    for (let i = 0; i < 20_000; i++)
-      if (hexIdLooksLikeText(randomUUID().replace(/-/g, ''))) refused++;
-    expect(refused).toBe(0);
+    for (let i = 0; i < 100_000; i++) {
+      const id = createHash('sha256').update(`run-${i}`).digest('hex').slice(0, 32);
+      if (hexIdLooksLikeText(id)) refused++;
+    }
+    expect(refused).toBeLessThanOrEqual(10);
   });
 
   it('refuses labels holding base64 or hex text, at any alignment and with a suffix', () => {
