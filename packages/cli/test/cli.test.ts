@@ -48,7 +48,20 @@ let demo: {
   runs: Run[];
   trace: { run: Run; steps: { step_type: string; attempt: number }[] };
   stats: unknown[];
+  signals: { signal: string }[];
 };
+
+/** Every kind of signal (docs/signals.md); the demo must show each at least once. */
+const SIGNAL_KINDS = [
+  'loop',
+  'retry_storm',
+  'retry_rate',
+  'fallback_cascade',
+  'token_budget',
+  'cost_budget',
+  'latency_p99',
+  'failure_propagated',
+];
 
 beforeAll(async () => {
   demo = await json('demo');
@@ -72,6 +85,11 @@ describe('agenttrace CLI', () => {
     expect(demo.trace.run.retry_count).toBeGreaterThan(0);
     expect(demo.trace.steps.map((s) => s.step_type)).toContain('tool');
     expect(demo.stats.length).toBeGreaterThan(0);
+  });
+
+  it('demo shows each signal at least once, whenever in its minute it starts', () => {
+    // retry_rate is a minute, detected at its start, before the demo's own start
+    expect(new Set(demo.signals.map((s) => s.signal))).toEqual(new Set(SIGNAL_KINDS));
   });
 
   it('runs filters by status, agent and limit', async () => {
@@ -131,18 +149,7 @@ describe('agenttrace CLI', () => {
     expect(
       new Set(fired.filter((f) => f.agent === 'ops_agent').map((f) => f.signal)),
       r.stdout,
-    ).toEqual(
-      new Set([
-        'loop',
-        'retry_storm',
-        'retry_rate',
-        'fallback_cascade',
-        'token_budget',
-        'cost_budget',
-        'latency_p99',
-        'failure_propagated',
-      ]),
-    );
+    ).toEqual(new Set(SIGNAL_KINDS));
     expect(fired).toContainEqual(
       expect.objectContaining({ signal: 'loop', agent: 'ops_agent', subject: 'list_pods' }),
     );

@@ -233,14 +233,38 @@ describe('agent_signals_window', () => {
     expect(list.filter((r) => r.signal !== 'failure_propagated')).toEqual([]);
   });
 
-  it('returns only signals detected in [since, until)', async () => {
+  it('returns a retry_rate minute that overlaps [since, until), not only one starting in it', async () => {
+    const all = await rows<SignalRow>(store.client, windowSql(whole));
+    const rate = fired(all, 'rate_fire', 'retry_rate');
+    expect(rate.length).toBeGreaterThanOrEqual(1);
+    const minute = Date.parse(`${rate[0]?.detected_at.replace(' ', 'T')}Z`);
+    // `agenttrace signals --since <a moment inside the minute>`, as the demo asks
+    const inside = await rows<SignalRow>(
+      store.client,
+      windowSql(whole, {}, [new Date(minute + 30_000), new Date(minute + 90_000)]),
+    );
+    expect(fired(inside, 'rate_fire', 'retry_rate').map((r) => r.detected_at)).toContain(
+      rate[0]?.detected_at,
+    );
+    const later = await rows<SignalRow>(
+      store.client,
+      windowSql(whole, {}, [new Date(minute + 60_000), new Date(minute + 120_000)]),
+    );
+    expect(fired(later, 'rate_fire', 'retry_rate').map((r) => r.detected_at)).not.toContain(
+      rate[0]?.detected_at,
+    );
+  });
+
+  it('returns only signals detected in [since, until) (a retry_rate minute: overlapping it)', async () => {
     const all = await rows<SignalRow>(store.client, windowSql(whole));
     const times = all.map((r) => Date.parse(`${r.detected_at.replace(' ', 'T')}Z`)).sort();
     const first = times[0] ?? 0;
     const last = times[times.length - 1] ?? 0;
+    // from the next minute on: a retry_rate minute overlapping the range is in it
+    const nextMinute = Math.floor(last / 60_000) * 60_000 + 60_000;
     const after = await rows<SignalRow>(
       store.client,
-      windowSql(whole, {}, [new Date(last + 1000), new Date(last + 86_400_000)]),
+      windowSql(whole, {}, [new Date(nextMinute), new Date(last + 86_400_000)]),
     );
     expect(after).toEqual([]);
     const before = await rows<SignalRow>(

@@ -242,5 +242,8 @@ SELECT * FROM (
     WHERE c.started_at + toIntervalMicrosecond(toInt64(c.duration_ms * 1000))
         <= p.started_at + toIntervalMicrosecond(toInt64(p.duration_ms * 1000) + 1000)
 )
-WHERE detected_at >= since_at AND detected_at < until_at
+-- a retry_rate row is a whole minute, detected at its start: it is in the range
+-- when its minute overlaps it (as the branch reads), not only when it starts in it
+WHERE detected_at >= if(signal = 'retry_rate', toStartOfMinute(since_at), since_at)
+    AND detected_at < until_at
 {{view_settings}};
