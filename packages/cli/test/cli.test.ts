@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { SIGNALS } from '@agenttrace/query';
 
 const BIN = fileURLToPath(new URL('../bin/agenttrace.js', import.meta.url));
 const store = join(mkdtempSync(join(tmpdir(), 'agenttrace-cli-')), 'store');
@@ -51,18 +52,6 @@ let demo: {
   signals: { signal: string }[];
 };
 
-/** Every kind of signal (docs/signals.md); the demo must show each at least once. */
-const SIGNAL_KINDS = [
-  'loop',
-  'retry_storm',
-  'retry_rate',
-  'fallback_cascade',
-  'token_budget',
-  'cost_budget',
-  'latency_p99',
-  'failure_propagated',
-];
-
 beforeAll(async () => {
   demo = await json('demo');
 }, 120_000);
@@ -89,7 +78,7 @@ describe('agenttrace CLI', () => {
 
   it('demo shows each signal at least once, whenever in its minute it starts', () => {
     // retry_rate is a minute, detected at its start, before the demo's own start
-    expect(new Set(demo.signals.map((s) => s.signal))).toEqual(new Set(SIGNAL_KINDS));
+    expect(new Set(demo.signals.map((s) => s.signal))).toEqual(new Set(SIGNALS));
   });
 
   it('runs filters by status, agent and limit', async () => {
@@ -149,7 +138,7 @@ describe('agenttrace CLI', () => {
     expect(
       new Set(fired.filter((f) => f.agent === 'ops_agent').map((f) => f.signal)),
       r.stdout,
-    ).toEqual(new Set(SIGNAL_KINDS));
+    ).toEqual(new Set(SIGNALS));
     expect(fired).toContainEqual(
       expect.objectContaining({ signal: 'loop', agent: 'ops_agent', subject: 'list_pods' }),
     );
