@@ -106,7 +106,12 @@ export function hexIdLooksLikeText(id: string): boolean {
     if (isTextByte(b)) {
       text++;
       if (++run >= ID_TEXT_RUN) return true;
-    } else run = 0;
+    } else {
+      run = 0;
+      // Neither rule can hold any more: over two non-text bytes, and fewer
+      // digits left than a run of ten needs (an upper bound: dashes count).
+      if (bytes - text > 2 && id.length - i - 1 < 2 * ID_TEXT_RUN) return false;
+    }
   }
   if (bytes < MIN_HEX_CHARS / 2 || high >= 0) return false;
   return bytes - text <= (bytes > 8 ? 2 : 0);
