@@ -214,23 +214,25 @@ describe('agenttrace CLI', () => {
     writeFileSync(wrongFile, 'wrong-token-0123456789\n', { mode: 0o600 });
     const collector = spawn(
       process.execPath,
-      [BIN, '--path', store, 'collector', '--port', '4318', '--tokens-file', tokensFile],
+      // Port 0: a fixed port collides with files running beside this one.
+      [BIN, '--path', store, 'collector', '--port', '0', '--tokens-file', tokensFile],
       {
         stdio: ['ignore', 'ignore', 'pipe'],
       },
     );
     try {
       let log = '';
-      await new Promise<void>((resolve, reject) => {
+      const url = await new Promise<string>((resolve, reject) => {
         const timer = setTimeout(
           () => reject(new Error(`collector did not start: ${log}`)),
           30_000,
         );
         collector.stderr.on('data', (chunk: Buffer) => {
           log += chunk.toString();
-          if (log.includes('OTLP/HTTP on')) {
+          const m = /OTLP\/HTTP on (http:\/\/[^/]+)\/v1\/traces/.exec(log);
+          if (m?.[1]) {
             clearTimeout(timer);
-            resolve();
+            resolve(m[1]);
           }
         });
       });
@@ -243,13 +245,11 @@ describe('agenttrace CLI', () => {
         tokensFile,
       );
       expect(viaFallback.code).toBe(0);
-      expect(viaFallback.stderr).toContain(
-        'reading through the collector at http://127.0.0.1:4318 (pid',
-      );
+      expect(viaFallback.stderr).toContain(`reading through the collector at ${url} (pid`);
       expect((JSON.parse(viaFallback.stdout) as Run[]).map((r) => r.agent)).toEqual(
         Array(6).fill('triage'),
       );
-      const api = ['--api', 'http://127.0.0.1:4318', '--token-file', tokensFile];
+      const api = ['--api', url, '--token-file', tokensFile];
       const trace = await cli(...api, 'trace', demo.trace.run.run_id);
       expect(trace.code).toBe(0);
       expect(trace.stdout).toContain(`run ${demo.trace.run.run_id}`);
@@ -264,13 +264,7 @@ describe('agenttrace CLI', () => {
       const badSince = await cli(...api, 'signals', '--since', 'soon');
       expect(badSince.code).toBe(2);
       expect(badSince.stderr).toContain('since must be a duration');
-      const refused = await cli(
-        '--api',
-        'http://127.0.0.1:4318',
-        '--token-file',
-        wrongFile,
-        'runs',
-      );
+      const refused = await cli('--api', url, '--token-file', wrongFile, 'runs');
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain('refused the token');
     } finally {
