@@ -13,6 +13,7 @@ import type { Store } from '../src/store.js';
 import { removeDataPath, rows, tempDataPath, uniqueDatabase } from './helpers/chdb-db.js';
 import { makeSignalSpans } from './fixtures/signal-runs.js';
 import { exportSpans } from './support/spans.js';
+import { insertSpans, runId, runSpan, spanId, traceId } from './support/rows.js';
 
 interface SignalRow {
   signal: string;
@@ -231,6 +232,46 @@ describe('agent_signals_window', () => {
       }),
     );
     expect(list.filter((r) => r.signal !== 'failure_propagated')).toEqual([]);
+  });
+
+  it('fires failure_propagated for a child that seems to end up to 50 ms after its parent, not later', async () => {
+    // Start times are wall-clock milliseconds and durations monotonic: a stepped wall
+    // clock (10 ms steps measured on this machine) moves a child's end past its parent's.
+    const db = uniqueDatabase();
+    await migrate(store.client, { database: db });
+    const t0 = Date.UTC(2026, 2, 3, 12, 0, 0);
+    const pair = (agent: string, childEndsAfterMs: number) => {
+      const trace = traceId();
+      const parent = runId();
+      const parentSpan = spanId();
+      return [
+        runSpan({
+          traceId: trace,
+          spanId: parentSpan,
+          runId: parent,
+          agent,
+          runStatus: 'failure',
+          startMs: t0,
+          durationMs: 100,
+        }),
+        runSpan({
+          traceId: trace,
+          parentSpanId: parentSpan,
+          runId: runId(),
+          agent: `${agent}_child`,
+          runStatus: 'failure',
+          origin: 'nested',
+          parentRunId: parent,
+          startMs: t0 + 20,
+          durationMs: 80 + childEndsAfterMs,
+        }),
+      ];
+    };
+    await insertSpans(store.client, db, [...pair('skewed', 10), ...pair('later', 60)]);
+    const got = await rows<SignalRow>(store.client, windowSql(db));
+    expect(got.filter((r) => r.signal === 'failure_propagated').map((r) => r.agent)).toEqual([
+      'skewed',
+    ]);
   });
 
   it('returns a retry_rate minute that overlaps [since, until), not only one starting in it', async () => {

@@ -238,9 +238,12 @@ SELECT * FROM (
         toDateTime64(c.started_at + toIntervalMillisecond(toInt64(c.duration_ms)), 9) AS detected_at
     FROM failed_children AS c
     {{global}} INNER JOIN failed_parents AS p ON c.parent_run_id = p.run_id
-    -- ends compared in microseconds with 1 ms of slack (0012)
+    -- ends compared in microseconds with 50 ms of slack: a span's start is the
+    -- wall clock (Date.now(), whole ms) and its duration the monotonic clock, and
+    -- the wall clock of a loaded VM steps by up to 10 ms against it (measured), so
+    -- a child started a few ms after its parent can seem to end after it
     WHERE c.started_at + toIntervalMicrosecond(toInt64(c.duration_ms * 1000))
-        <= p.started_at + toIntervalMicrosecond(toInt64(p.duration_ms * 1000) + 1000)
+        <= p.started_at + toIntervalMicrosecond(toInt64(p.duration_ms * 1000) + 50000)
 )
 -- a retry_rate row is a whole minute, detected at its start: it is in the range
 -- when its minute overlaps it (as the branch reads), not only when it starts in it
