@@ -6,13 +6,18 @@
  * be dropped from every one of its spans.
  */
 import { randomUUID } from 'node:crypto';
+import { rememberAcceptedId } from './privacy/accepted-ids.js';
 import { hexIdLooksLikeText } from './privacy/encoded-text.js';
+import { ID_PATTERN } from './privacy/rules.js';
 
 /** Draws before giving up on finding an accepted id. */
 const MAX_DRAWS = 8;
 
 /**
  * A new run id: a random UUID that `hexIdLooksLikeText` does not refuse.
+ * An id that passes is remembered as accepted (`accepted-ids.ts`), so the
+ * allowlist does not check it a second time; a UUID from `randomUUID`
+ * always has `ID_PATTERN`'s shape, any other draw is tested against it.
  *
  * @param draw the source of candidate ids; @default crypto.randomUUID
  * @example
@@ -20,6 +25,12 @@ const MAX_DRAWS = 8;
  */
 export function newRunId(draw: () => string = randomUUID): string {
   let id = draw();
-  for (let i = 1; i < MAX_DRAWS && hexIdLooksLikeText(id); i++) id = draw();
-  return id;
+  for (let i = 1; ; i++) {
+    if (!hexIdLooksLikeText(id)) {
+      if (draw === randomUUID || ID_PATTERN.test(id)) rememberAcceptedId(id);
+      return id;
+    }
+    if (i >= MAX_DRAWS) return id;
+    id = draw();
+  }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isAcceptedId } from '../src/privacy/accepted-ids.js';
 import { hexIdLooksLikeText } from '../src/privacy/encoded-text.js';
 import { newRunId } from '../src/run-id.js';
 
@@ -40,5 +41,17 @@ describe('newRunId', () => {
     expect(newRunId()).toMatch(
       /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
     );
+  });
+
+  it('remembers as accepted only an id the allowlist would accept', () => {
+    const good = '7b1e4c2d-0a3f-4e9b-9c81-2d6f0e5a4b3c';
+    expect(newRunId(() => good)).toBe(good);
+    expect(isAcceptedId(good)).toBe(true);
+    // refused eight times over: handed back, never remembered
+    expect(newRunId(() => TEXT_ID)).toBe(TEXT_ID);
+    expect(isAcceptedId(TEXT_ID)).toBe(false);
+    // not an id's shape at all (a custom draw): handed back, never remembered
+    expect(newRunId(() => 'jane_doe_run')).toBe('jane_doe_run');
+    expect(isAcceptedId('jane_doe_run')).toBe(false);
   });
 });

@@ -10,12 +10,12 @@ import { resourceFromAttributes, type Resource } from '@opentelemetry/resources'
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import * as C from '../conventions.js';
 import { ALIASES } from './aliases.js';
+import type { CheckTable } from './check-table.js';
 import { contextAttributes, type ParentSpanInfo } from './context-attributes.js';
 import type { DropCounter } from './drop-counter.js';
 import { isSafeMetadataAttribute } from './metadata-key.js';
 import { looksSensitiveNumber } from './numbers.js';
 import type { PrivacyPolicy } from './policy.js';
-import type { Check } from './rules.js';
 import { isSafeName } from './safe-name.js';
 import { isSafeLabel } from './sensitive.js';
 import { dbSpanName, httpSpanName, isSafeSpanName } from './span-name.js';
@@ -73,11 +73,13 @@ function acceptsUndeclaredMetadata(key: string, value: AttributeValue | undefine
 }
 
 /** True when every attribute passes as it is: then the set is handed on without a copy. */
-function allAccepted(attributes: Attributes, allowed: ReadonlyMap<string, Check>): boolean {
+function allAccepted(attributes: Attributes, allowed: CheckTable): boolean {
+  let position = 0;
   for (const key in attributes) {
     const value = attributes[key];
-    const check = allowed.get(key);
-    if (!(check !== undefined ? check(value) : acceptsUndeclaredMetadata(key, value))) return false;
+    const entry = allowed.entry(key, position++);
+    if (!(entry !== undefined ? entry.accepts(value) : acceptsUndeclaredMetadata(key, value)))
+      return false;
   }
   return true;
 }
@@ -90,26 +92,27 @@ function allAccepted(attributes: Attributes, allowed: ReadonlyMap<string, Check>
  */
 export function filterAttributes(
   attributes: Attributes,
-  allowed: ReadonlyMap<string, Check>,
+  allowed: CheckTable,
   counter: DropCounter,
   withAliases: boolean,
 ): Attributes {
   if (allAccepted(attributes, allowed)) return attributes;
   const kept: Attributes = {};
+  let position = 0;
   for (const key in attributes) {
     const value = attributes[key];
-    const check = allowed.get(key);
-    if (check !== undefined ? check(value) : acceptsUndeclaredMetadata(key, value)) {
+    const entry = allowed.entry(key, position++);
+    if (entry !== undefined ? entry.accepts(value) : acceptsUndeclaredMetadata(key, value)) {
       kept[key] = value;
       continue;
     }
-    if (withAliases && check === undefined) {
+    if (withAliases && entry === undefined) {
       const alias = ALIASES.get(key);
       if (alias && !(alias.target in attributes) && !(alias.target in kept)) {
         const mapped = (alias.transform ? alias.transform(value) : value) as
           AttributeValue | undefined;
-        const targetCheck = allowed.get(alias.target);
-        if (mapped !== undefined && targetCheck?.(mapped)) {
+        const target = allowed.entry(alias.target, Infinity);
+        if (mapped !== undefined && target?.accepts(mapped) === true) {
           kept[alias.target] = mapped;
           continue;
         }
@@ -147,7 +150,7 @@ function filterResource(
     return cached;
   }
   const pending = resource.asyncAttributesPending === true;
-  const kept = filterAttributes(resource.attributes, policy.checks.resource, counter, false);
+  const kept = filterAttributes(resource.attributes, policy.tables.resource, counter, false);
   // a settled resource that passes whole is handed on as it is: its attributes can no longer change
   const filtered =
     !pending && kept === resource.attributes ? resource : resourceFromAttributes(kept);
@@ -215,7 +218,7 @@ export function filterSpan(
 ): ReadableSpan {
   // every drop below goes through `counter`; its total tells this span's count
   const droppedBefore = counter.total;
-  let attributes = filterAttributes(span.attributes, policy.checks.span, counter, true);
+  let attributes = filterAttributes(span.attributes, policy.tables.span, counter, true);
   const derived = contextAttributes(span, attributes, policy.checks.span, liveParent);
   if (derived !== undefined) attributes = { ...attributes, ...derived };
 
@@ -236,7 +239,7 @@ export function filterSpan(
       name: eventName,
       time: event.time,
       attributes:
-        event.attributes && filterAttributes(event.attributes, policy.checks.event, counter, false),
+        event.attributes && filterAttributes(event.attributes, policy.tables.event, counter, false),
       droppedAttributesCount: event.droppedAttributesCount,
     });
   }
@@ -246,7 +249,7 @@ export function filterSpan(
     links.push({
       context: filterContext(link.context, counter),
       attributes:
-        link.attributes && filterAttributes(link.attributes, policy.checks.span, counter, false),
+        link.attributes && filterAttributes(link.attributes, policy.tables.span, counter, false),
       droppedAttributesCount: link.droppedAttributesCount,
     });
   }

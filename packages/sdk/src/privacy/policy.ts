@@ -4,6 +4,7 @@
  * The default policy keeps names, labels, counts and timings; never text.
  */
 import * as C from '../conventions.js';
+import { CheckTable } from './check-table.js';
 import { isSafeMetadataKey, METADATA_KEY_PATTERN } from './metadata-key.js';
 import { MAX_COUNT } from './numbers.js';
 import { assertValidRule, compileRule, rule, type AttributeRule, type Check } from './rules.js';
@@ -100,6 +101,12 @@ export interface PrivacyPolicy {
     readonly span: ReadonlyMap<string, Check>;
     readonly event: ReadonlyMap<string, Check>;
     readonly resource: ReadonlyMap<string, Check>;
+  };
+  /** The same checks as the filter looks them up, once per attribute. */
+  readonly tables: {
+    readonly span: CheckTable;
+    readonly event: CheckTable;
+    readonly resource: CheckTable;
   };
 }
 
@@ -262,14 +269,20 @@ export function createPrivacyPolicy(options: PrivacyPolicyOptions = {}): Privacy
   );
   const compile = (m: ReadonlyMap<string, AttributeRule>) =>
     new Map([...m].map(([k, r]) => [k, compileRule(r)] as const));
+  const checks = {
+    span: compile(spanAttributes),
+    event: compile(eventAttributes),
+    resource: compile(resourceAttributes),
+  };
   return {
     spanAttributes,
     eventAttributes,
     resourceAttributes,
-    checks: {
-      span: compile(spanAttributes),
-      event: compile(eventAttributes),
-      resource: compile(resourceAttributes),
+    checks,
+    tables: {
+      span: new CheckTable(checks.span),
+      event: new CheckTable(checks.event),
+      resource: new CheckTable(checks.resource),
     },
   };
 }

@@ -3,6 +3,7 @@
  * value survives only if its rule accepts it. There is deliberately no rule
  * that accepts any string.
  */
+import { isAcceptedId, rememberAcceptedId } from './accepted-ids.js';
 import { hexIdLooksLikeText, looksLikeEncodedText } from './encoded-text.js';
 import { isSafeModelName } from './model-name.js';
 import { DEFAULT_MAX_DIGITS, looksSensitiveNumber, MAX_COUNT, NINE_DIGITS } from './numbers.js';
@@ -241,18 +242,29 @@ export function compileRule(r: AttributeRule): Check {
       };
     }
     case 'id': {
-      // the steps of a run repeat its id, and runs interleave: remember the ids accepted
-      // and a run's spans mostly end one after another: the last one accepted is checked first
-      const accepted = new Set<string>();
+      // the steps of a run repeat its id, and runs interleave: ids accepted are remembered
+      // (hex ids in the set every id rule shares, provider ids in this rule's own), and
+      // a run's spans mostly end one after another: the last one accepted is checked first
+      const providerIds = new Set<string>();
       const provider = r.provider === true;
       let last: string | undefined;
       return (v) => {
         if (typeof v !== 'string') return false;
-        if (v === last || accepted.has(v)) return true;
-        if (ID_PATTERN.test(v) ? hexIdLooksLikeText(v) : !(provider && isSafeProviderId(v)))
-          return false;
-        if (accepted.size >= ACCEPTED_LABELS_MAX) accepted.clear();
-        accepted.add(v);
+        if (v === last || isAcceptedId(v)) {
+          last = v;
+          return true;
+        }
+        if (ID_PATTERN.test(v)) {
+          if (hexIdLooksLikeText(v)) return false;
+          rememberAcceptedId(v);
+        } else {
+          if (!provider) return false;
+          if (!providerIds.has(v)) {
+            if (!isSafeProviderId(v)) return false;
+            if (providerIds.size >= ACCEPTED_LABELS_MAX) providerIds.clear();
+            providerIds.add(v);
+          }
+        }
         last = v;
         return true;
       };
