@@ -81,7 +81,7 @@ describe('generated dashboards', () => {
           expect(query).toMatchObject({ datasource: DATASOURCE, editorType: 'sql', refId: 'A' });
           expect([0, 1]).toContain(query.format);
           expect(query.rawSql).toMatch(
-            /\bFROM (agent_runs|agent_steps|agent_failures|agent_feedback|agent_stats|agent_stats_hourly|agent_signals|agent_signals_window|agent_sessions|agent_session_index|agent_run_facts|agent_signal_run_facts)\b/,
+            /\bFROM (agent_runs|agent_steps|agent_failures|agent_feedback|agent_stats|agent_stats_hourly|agent_signals|agent_signals_window|agent_sessions|agent_session_index|agent_run_facts|agent_signal_run_facts|agent_regression_run_facts)\b/,
           );
           expect(query.rawSql, panel.title).toMatch(/\$__timeFilter\(|\$__fromTime/);
           expect(query.rawSql).not.toMatch(/SpanAttributes|ResourceAttributes|otel_traces/);

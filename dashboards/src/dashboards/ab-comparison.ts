@@ -60,6 +60,8 @@ const arm = (name: string) =>
  */
 const REGRESSIONS = regressionSql({
   runFilter: `$__timeFilter(started_at) AND ${when('agent', 'agent')} AND ${when('environment', 'environment')}`,
+  // the days of the range and one either side (a run's day is its start's date on the server)
+  dayFilter: 'day >= toDate($__fromTime) - 1 AND day <= toDate($__toTime) + 1',
   armColumn: '${compare_by}',
   baseline: arm('baseline'),
   candidate: arm('candidate'),

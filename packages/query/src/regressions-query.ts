@@ -7,7 +7,11 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
 import { parseFilters, parseSince, SINCE_EXPECTED } from './filters.js';
-import { regressionSql, type REGRESSION_METRICS } from './regressions-sql.js';
+import {
+  regressionSql,
+  REGRESSION_SAMPLE_SIZE,
+  type REGRESSION_METRICS,
+} from './regressions-sql.js';
 import { selectRows } from './select.js';
 
 /** Significance level used when none is given. */
@@ -60,6 +64,7 @@ const time = z.string().transform((v, ctx) => {
 
 const ALPHA_EXPECTED = 'a number between 0 and 1 (exclusive), e.g. 0.05';
 const MIN_RUNS_EXPECTED = 'an integer in 2..1000000';
+const SAMPLE_SIZE_EXPECTED = 'an integer in 10..1000000';
 
 /** Filters of {@link listRegressions}. */
 export const regressionFiltersSchema = z
@@ -87,6 +92,17 @@ export const regressionFiltersSchema = z
       .min(2, MIN_RUNS_EXPECTED)
       .max(1_000_000, MIN_RUNS_EXPECTED)
       .default(DEFAULT_REGRESSION_MIN_RUNS),
+    /**
+     * Most runs per arm the Mann–Whitney U tests rank (a deterministic random
+     * sample of a larger arm; rates, p95 and mean cost use every run).
+     * @default 10000
+     */
+    sampleSize: z.coerce
+      .number({ error: SAMPLE_SIZE_EXPECTED })
+      .int(SAMPLE_SIZE_EXPECTED)
+      .min(10, SAMPLE_SIZE_EXPECTED)
+      .max(1_000_000, SAMPLE_SIZE_EXPECTED)
+      .default(REGRESSION_SAMPLE_SIZE),
   })
   .refine((f) => f.baseline === undefined || f.baseline !== f.candidate, {
     path: ['candidate'],
@@ -95,8 +111,15 @@ export const regressionFiltersSchema = z
 /** Regression filters as given by a user (strings allowed for numbers and times). */
 export type RegressionFiltersInput = z.input<typeof regressionFiltersSchema>;
 
-/** The SQL `listRegressions` runs, for a dimension (bound with its query parameters). */
-export function regressionQuerySql(dimension: RegressionDimension, agent: boolean): string {
+/**
+ * The SQL `listRegressions` runs, for a dimension (bound with its query
+ * parameters), with U tests on at most `sampleSize` runs per arm.
+ */
+export function regressionQuerySql(
+  dimension: RegressionDimension,
+  agent: boolean,
+  sampleSize: number = REGRESSION_SAMPLE_SIZE,
+): string {
   return regressionSql({
     runFilter: [
       'started_at >= {since:DateTime64(3)}',
@@ -111,6 +134,7 @@ export function regressionQuerySql(dimension: RegressionDimension, agent: boolea
     candidate: '{candidate:String}',
     alpha: '{alpha:Float64}',
     minRuns: '{minRuns:UInt32}',
+    sampleSize: String(sampleSize),
   });
 }
 
@@ -130,13 +154,17 @@ export async function listRegressions(
   const f = parseFilters(regressionFiltersSchema, input);
   const until = f.until ?? new Date(Date.now() + 60_000);
   const since = f.since ?? new Date(until.getTime() - DEFAULT_REGRESSION_WINDOW_MS - 60_000);
-  return selectRows<RegressionRow>(client, regressionQuerySql(f.dimension, f.agent !== undefined), {
-    since: since.getTime() / 1000,
-    until: until.getTime() / 1000,
-    agent: f.agent,
-    baseline: f.baseline ?? '',
-    candidate: f.candidate ?? '',
-    alpha: f.alpha,
-    minRuns: f.minRuns,
-  });
+  return selectRows<RegressionRow>(
+    client,
+    regressionQuerySql(f.dimension, f.agent !== undefined, f.sampleSize),
+    {
+      since: since.getTime() / 1000,
+      until: until.getTime() / 1000,
+      agent: f.agent,
+      baseline: f.baseline ?? '',
+      candidate: f.candidate ?? '',
+      alpha: f.alpha,
+      minRuns: f.minRuns,
+    },
+  );
 }

@@ -2,18 +2,20 @@
  * The one SQL text of the regression test between two versions or variants
  * of an agent: `listRegressions` binds it with query parameters, the A/B
  * dashboard with Grafana variables, so both answer the same question with the
- * same tests as the `agent_regressions` view (a pooled two-proportion z-test
- * and the engine's `mannWhitneyUTest`).
+ * same tests (a pooled two-proportion z-test and the engine's
+ * `mannWhitneyUTest`).
  *
- * It reads folded per-run rows only, never the spans or the `agent_runs`
- * rollup: the runs (agent, arm, start, status, duration) from the run span's
- * row of `agent_signal_run_facts` (0023, partitioned by day, so `dayFilter`
- * prunes to the days of the range), their cost from `agent_run_facts` (0005,
- * keyed by run id) priced as `agent_runs` prices it. Steps of other
- * instrumentations that `agent_runs` attaches to a run only by reading its
- * trace at query time are not in those tables, so their cost is not counted
- * here (docs/signals.md, Regressions). Each agent's runs become one array,
- * and the pairs and tests are computed on it.
+ * It reads one table folded on insert, `agent_regression_run_facts` (0037,
+ * partitioned by day, so `dayFilter` prunes to the days of the range): per
+ * run and priced model, the run span's agent, arm, start, status and duration
+ * and the steps' tokens, priced as `agent_runs` prices them. A run's rows are
+ * grouped by `run_hash` (a number: no run-id join, no per-agent arrays of
+ * runs); the rates, p95 and mean cost come from a GROUP BY (agent, arm) over
+ * every run, the U tests from a fixed-size deterministic sample per arm
+ * ({@link REGRESSION_SAMPLE_SIZE}). Steps of other instrumentations that
+ * `agent_runs` attaches to a run only by reading its trace at query time are
+ * not in that table, so their cost is not counted here (docs/signals.md,
+ * Regressions).
  */
 
 /**
@@ -39,7 +41,24 @@ export interface RegressionSqlParts {
   alpha: string;
   /** Numeric expression: the fewest runs per arm before anything is flagged. */
   minRuns: string;
+  /**
+   * Integer literal: the most runs per arm the Mann–Whitney U tests rank (the
+   * runs of smallest `cityHash64(run_id)`); an arm with fewer is ranked whole.
+   * A literal, not a bound parameter: it is an aggregate function's parameter.
+   * @default String(REGRESSION_SAMPLE_SIZE)
+   */
+  sampleSize?: string;
 }
+
+/**
+ * Runs per arm the Mann–Whitney U tests rank by default: an arm with more is
+ * tested on a uniform random sample of this many (the runs of smallest
+ * `cityHash64(run_id)`, the same sample every time). With 10,000 a side the
+ * one-sided test at 0.05 detects a shift of about 0.04 standard deviations
+ * with 80% power (docs/signals.md, Regressions); rates, p95 and mean cost are
+ * always computed over every run.
+ */
+export const REGRESSION_SAMPLE_SIZE = 10_000;
 
 /** The columns one row of {@link regressionSql} has, in order. */
 export const REGRESSION_COLUMNS = [
@@ -66,6 +85,42 @@ export const REGRESSION_COLUMNS = [
 export const REGRESSION_METRICS = ['success_rate', 'p95_latency_ms', 'cost_per_run_usd'] as const;
 
 /**
+ * A SELECT over `source` (rows of agent_regression_run_facts with
+ * `model_tokens` and `model_seen`) that adds `cost_usd`: each model's tokens
+ * at its price in effect when it was first seen in the run (the last of its
+ * rows in `price_list`, sorted by effective_from, not after it; none: 0), as
+ * the exporter's fragments price_index_v1 and priced_cost_v1 price agent_runs.
+ * One step per subquery, so each column is a name to the next step, not an
+ * expression the engine analyses again wherever it is used (the price arrays
+ * are constants in every expression that reads them). `model_tokens` and
+ * `model_seen` hold the same models in the same sorted order: every model
+ * there had a step, so sumMap keeps it. Needs `price_list` and `price_models`.
+ */
+function pricedRows(columns: string, source: string): string {
+  return `SELECT ${columns},
+                arraySum(arrayMap((i, input, output, cached) ->
+                    ((toFloat64(input) - least(cached, input)) * price_list.3[i]
+                    + least(cached, input) * price_list.5[i] + output * price_list.4[i]) / 1e6,
+                    price_index, model_tokens.3, model_tokens.4, model_tokens.5)) AS cost_usd
+            FROM (
+                -- the model's price rows first .. first + prices - 1, the last in effect by then
+                SELECT *, arrayMap((first, prices, seen) -> if(prices < 2,
+                        if(prices = 1 AND price_list.2[first] <= seen, first, 0),
+                        if(arrayCount(e -> e <= seen, arraySlice(price_list.2, first, prices)) = 0, 0,
+                            first + arrayCount(e -> e <= seen, arraySlice(price_list.2, first, prices)) - 1)),
+                    price_first, price_count, model_seen.2) AS price_index
+                FROM (
+                    SELECT *,
+                        arrayMap(m -> transform(m, price_models.1, price_models.2, toUInt32(0)), model_tokens.1)
+                            AS price_first,
+                        arrayMap(m -> transform(m, price_models.1, price_models.3, toUInt32(0)), model_tokens.1)
+                            AS price_count
+                    FROM (${source})
+                )
+            )`;
+}
+
+/**
  * One row per (agent, baseline, candidate, metric). Pairs, per agent:
  * both arms given, that pair; only the baseline, it against every other
  * arm; only the candidate, it against the version before it (by first run)
@@ -75,7 +130,8 @@ export const REGRESSION_METRICS = ['success_rate', 'p95_latency_ms', 'cost_per_r
  * Tests, one-sided (the candidate is worse): success rate by a pooled
  * two-proportion z-test (the statistic of the engine's `proportionsZTest`
  * 'pooled', written out so an arm without successes still gets a p-value);
- * run duration and cost by Mann–Whitney U (`mannWhitneyUTest('greater')`). A metric is
+ * run duration and cost by Mann–Whitney U (`mannWhitneyUTest('greater')`) on
+ * each arm's sample of at most `sampleSize` runs. A metric is
  * `significant` at `p_value < alpha`; `regressed` when also worse (lower
  * success rate, higher p95, higher mean cost) and both arms have `min_runs`;
  * `verdict` is `regressed`, `no_regression` or `too_few_runs`.
@@ -92,9 +148,15 @@ export const REGRESSION_METRICS = ['success_rate', 'p95_latency_ms', 'cost_per_r
  */
 export function regressionSql(p: RegressionSqlParts): string {
   const arm = p.armColumn;
+  const sampleSize = p.sampleSize ?? String(REGRESSION_SAMPLE_SIZE);
+  if (!/^[1-9][0-9]{0,8}$/.test(sampleSize))
+    throw new Error(
+      `sampleSize must be a positive integer literal (got ${JSON.stringify(sampleSize)})`,
+    );
   const none = "CAST([], 'Array(Tuple(String, String))')";
-  const mannWhitney = (values: string) =>
-    `arrayReduce('mannWhitneyUTest(''greater'')', ${values}, samples).2`;
+  const day = p.dayFilter ?? 'true';
+  const chosen = `(chosen_baseline = '' OR chosen_candidate = ''
+                OR ${arm} IN (chosen_baseline, chosen_candidate))`;
   return `WITH
     toFloat64(${p.alpha}) AS alpha,
     toUInt64(${p.minRuns}) AS min_runs,
@@ -103,53 +165,76 @@ export function regressionSql(p: RegressionSqlParts): string {
     '${arm}' = 'agent_version' AS by_version,
     -- Prices as parallel arrays (model, effective_from, input, output, cached input
     -- per million tokens), as the clickhouse-exporter fragment price_list_v1 that
-    -- agent_runs prices agent_run_facts with.
+    -- agent_runs prices agent_run_facts with, and where each model's prices are
+    -- in them: (models, first index, how many).
     (SELECT (groupArray(model), groupArray(effective_from), groupArray(input_per_mtok),
             groupArray(output_per_mtok), groupArray(cached_input_per_mtok))
         FROM (SELECT model, effective_from, input_per_mtok, output_per_mtok, cached_input_per_mtok
             FROM model_prices FINAL ORDER BY model, effective_from)) AS price_list,
-    -- The runs in the range, from the run span's row of agent_signal_run_facts
-    -- (partitioned by day: the day filter reads only the days of the range).
-    picked AS (
-        SELECT run_id, agent, ${arm}, started_at, status, duration_ms
-        FROM agent_signal_run_facts
-        WHERE (${p.dayFilter ?? 'true'}) AND is_run = 1 AND (${p.runFilter}) AND ${arm} != ''
-            AND (chosen_baseline = '' OR chosen_candidate = ''
-                OR ${arm} IN (chosen_baseline, chosen_candidate))
-        LIMIT 1 BY run_id
+    (SELECT (groupArray(model), groupArray(first), groupArray(prices))
+        FROM (SELECT m.1 AS model, toUInt32(min(m.2)) AS first, toUInt32(count()) AS prices
+            FROM (SELECT arrayJoin(arrayZip(price_list.1, arrayEnumerate(price_list.1))) AS m)
+            GROUP BY model)) AS price_models,
+    -- Rows without their run span (steps inserted apart from it and not merged
+    -- yet, or past midnight): their cost by run_hash, added to their run's below.
+    -- Few: most runs are one row.
+    (SELECT (groupArray(run_hash), groupArray(cost))
+        FROM (SELECT run_hash, sum(cost_usd) AS cost
+            FROM (${pricedRows('run_hash', `SELECT run_hash, model_tokens, model_seen FROM agent_regression_run_facts WHERE (${day}) AND is_run = 0`)})
+            GROUP BY run_hash)) AS spread_costs,
+    -- Per arm (keyed by cityHash64(agent, arm)), the largest run_hash in its sample:
+    -- each run is in it when its run_hash is below 2^64 * sample_size / runs (every
+    -- run of an arm of sample_size runs or fewer), a uniform random sample of about
+    -- sample_size runs, the same one every time.
+    (SELECT (groupArray(key), groupArray(bound))
+        FROM (SELECT cityHash64(agent, ${arm}) AS key,
+                if(count() <= ${sampleSize}, toUInt64(18446744073709551615),
+                    toUInt64(${sampleSize} / count() * 18446744073709551616.0)) AS bound
+            FROM agent_regression_run_facts
+            WHERE (${day}) AND is_run = 1 AND (${p.runFilter}) AND ${arm} != '' AND ${chosen}
+            GROUP BY key)) AS sample_bounds,
+    -- Every run of the range: its row of agent_regression_run_facts (0037) that
+    -- holds the run span, with its cost and the cost of its rows without it.
+    runs AS (
+        SELECT run_hash, agent, arm, status, started_at, duration_ms,
+            cost_usd + if(empty(spread_costs.1), 0,
+                transform(run_hash, spread_costs.1, spread_costs.2, toFloat64(0))) AS cost_usd
+        FROM (${pricedRows(
+          'run_hash, agent, arm, status, started_at, duration_ms',
+          `SELECT run_hash, agent, ${arm} AS arm, status, started_at, duration_ms, model_tokens, model_seen
+            FROM agent_regression_run_facts
+            WHERE (${day}) AND is_run = 1 AND (${p.runFilter}) AND ${arm} != '' AND ${chosen}`,
+        )})
     ),
-    -- Their cost: each folded (run, model) row of agent_run_facts priced at the
-    -- price in effect when it was seen, as agent_runs does (price_index_v1,
-    -- priced_cost_v1), read by run id (the table's key).
-    costs AS (
-        SELECT run_id, sum(if(i = 0, 0, ((toFloat64(input_tokens) - least(cached_tokens, input_tokens))
-                * price_list.3[i] + least(cached_tokens, input_tokens) * price_list.5[i]
-                + output_tokens * price_list.4[i]) / 1e6)) AS cost_usd
-        FROM (
-            SELECT run_id, input_tokens, output_tokens, cached_tokens,
-                if(model = '', 0, arrayLastIndex((pm, pe) -> pm = model AND pe <= seen_at,
-                    price_list.1, price_list.2)) AS i
-            FROM agent_run_facts
-            WHERE run_id IN (SELECT run_id FROM picked)
-        )
-        GROUP BY run_id
+    -- Per arm, over all its runs: counts, first run, p95 and mean cost, and the
+    -- durations and costs of its sample, which the U tests rank.
+    arm_stats AS (
+        SELECT agent, arm, count() AS n, countIf(status = 'success') AS successes,
+            min(started_at) AS first_at, quantileExactInclusive(0.95)(duration_ms) AS p95_ms,
+            avg(cost_usd) AS mean_cost,
+            groupArrayIf((duration_ms, cost_usd), run_hash <= if(empty(sample_bounds.1), 0,
+                transform(cityHash64(agent, arm), sample_bounds.1, sample_bounds.2, toUInt64(0)))) AS sample
+        FROM runs
+        GROUP BY agent, arm
     ),
-    -- One pass over the runs: each agent's runs in the range as one array.
-    by_agent AS (
-        SELECT agent,
-            groupArray(tuple(${arm}, started_at, status = 'success', toFloat64(duration_ms),
-                toFloat64(cost_usd))) AS rs
-        FROM picked LEFT JOIN costs USING (run_id)
-        GROUP BY agent
-    ),
-    arms AS (
-        SELECT agent, rs,
-            arrayDistinct(arrayMap(x -> x.1, rs)) AS names,
-            arrayMap(a -> arrayMin(arrayMap(x -> x.2, arrayFilter(x -> x.1 = a, rs))), names) AS firsts,
-            arrayMap(a -> arrayCount(x -> x.1 = a, rs), names) AS counts,
+    -- Per agent: its arms, in order of first run and of runs (ties by name).
+    agents AS (
+        SELECT agent, names, stats,
             arrayMap(x -> x.1, arraySort(x -> x.2, arrayZip(names, firsts))) AS by_time,
-            arrayMap(x -> x.1, arraySort(x -> (-x.2, x.1), arrayZip(names, counts))) AS by_runs,
-            arrayFilter(x -> x != chosen_candidate, by_runs) AS others,
+            arrayMap(x -> x.1, arraySort(x -> (-x.2, x.1), arrayZip(names, counts))) AS by_runs
+        FROM (
+            SELECT agent,
+                groupArray(arm) AS names,
+                groupArray(first_at) AS firsts,
+                groupArray(n) AS counts,
+                groupArray(tuple(n, successes, p95_ms, mean_cost, sample)) AS stats
+            FROM arm_stats
+            GROUP BY agent
+        )
+    ),
+    -- The pairs compared, per agent.
+    arms AS (
+        SELECT agent, names, stats,
             multiIf(
                 chosen_baseline != '' AND chosen_candidate != '',
                     [tuple(chosen_baseline, chosen_candidate)],
@@ -161,45 +246,76 @@ export function regressionSql(p: RegressionSqlParts): string {
                     multiIf(NOT has(names, chosen_candidate), ${none},
                         by_version, if(indexOf(by_time, chosen_candidate) > 1,
                             [tuple(by_time[indexOf(by_time, chosen_candidate) - 1], chosen_candidate)], ${none}),
-                        if(length(others) > 0, [tuple(others[1], chosen_candidate)], ${none})),
+                        if(has(by_runs, chosen_candidate) AND length(by_runs) > 1,
+                            [tuple(arrayFilter(x -> x != chosen_candidate, by_runs)[1], chosen_candidate)],
+                            ${none})),
                 by_version,
                     if(length(by_time) >= 2, [tuple(by_time[-2], by_time[-1])], ${none}),
                 arrayMap(x -> tuple(by_runs[1], x), arraySlice(by_runs, 2))
             ) AS candidates
-        FROM by_agent
+        FROM agents
     ),
-    tested AS (
+    -- Each pair with both arms' figures: an arm without runs in the range is
+    -- index 0, the default tuple (0 runs, empty sample).
+    pairs AS (
         SELECT agent, pair.1 AS baseline, pair.2 AS candidate,
-            arrayFilter(x -> x.1 = baseline, rs) AS b,
-            arrayFilter(x -> x.1 = candidate, rs) AS c,
-            length(b) AS baseline_runs,
-            length(c) AS candidate_runs,
-            baseline_runs > 0 AND candidate_runs > 0 AS both,
-            arrayCount(x -> x.3, b) / baseline_runs AS baseline_rate,
-            arrayCount(x -> x.3, c) / candidate_runs AS candidate_rate,
-            arrayMap(x -> x.4, b) AS b_ms,
-            arrayMap(x -> x.4, c) AS c_ms,
-            arrayMap(x -> x.5, b) AS b_cost,
-            arrayMap(x -> x.5, c) AS c_cost,
-            if(baseline_runs > 0, arrayReduce('quantile(0.95)', b_ms), nan) AS baseline_p95_ms,
-            if(candidate_runs > 0, arrayReduce('quantile(0.95)', c_ms), nan) AS candidate_p95_ms,
-            if(baseline_runs > 0, arrayAvg(b_cost), nan) AS baseline_cost_usd,
-            if(candidate_runs > 0, arrayAvg(c_cost), nan) AS candidate_cost_usd,
+            stats[indexOf(names, pair.1)] AS b,
+            stats[indexOf(names, pair.2)] AS c
+        FROM arms
+        ARRAY JOIN candidates AS pair
+    ),
+    -- The figures of each pair, one step per subquery: a column is a name to the
+    -- next step, not an expression the engine expands wherever it is used.
+    figures AS (
+        SELECT *,
             -- Pooled two-proportion z-test, one-sided: P(Z <= z), the candidate's rate lower.
             -- Written out: the engine's proportionsZTest gives NaN when an arm has no
             -- successes at all, the clearest regression there is.
-            (arrayCount(x -> x.3, b) + arrayCount(x -> x.3, c)) / (baseline_runs + candidate_runs) AS pooled,
-            sqrt(pooled * (1 - pooled) * (1 / candidate_runs + 1 / baseline_runs)) AS se,
             if(both AND se > 0, 0.5 * erfc(-((candidate_rate - baseline_rate) / se) / sqrt(2)), nan)
-                AS success_p,
-            -- Mann-Whitney U, sample 0 the candidate: 'greater' tests candidate > baseline.
-            -- Evaluated only where both arms have runs (the test refuses an empty sample).
-            arrayConcat(arrayWithConstant(candidate_runs, toUInt8(0)),
-                arrayWithConstant(baseline_runs, toUInt8(1))) AS samples,
-            if(both, ${mannWhitney('arrayConcat(c_ms, b_ms)')}, nan) AS latency_p,
-            if(both, ${mannWhitney('arrayConcat(c_cost, b_cost)')}, nan) AS cost_p
-        FROM arms
-        ARRAY JOIN candidates AS pair
+                AS success_p
+        FROM (
+            SELECT *, sqrt(pooled * (1 - pooled) * (1 / candidate_runs + 1 / baseline_runs)) AS se
+            FROM (
+                SELECT agent, baseline, candidate, baseline_runs, candidate_runs,
+                    baseline_runs > 0 AND candidate_runs > 0 AS both,
+                    baseline_successes / baseline_runs AS baseline_rate,
+                    candidate_successes / candidate_runs AS candidate_rate,
+                    (baseline_successes + candidate_successes) / (baseline_runs + candidate_runs) AS pooled,
+                    if(baseline_runs > 0, b_p95, nan) AS baseline_p95_ms,
+                    if(candidate_runs > 0, c_p95, nan) AS candidate_p95_ms,
+                    if(baseline_runs > 0, b_cost, nan) AS baseline_cost_usd,
+                    if(candidate_runs > 0, c_cost, nan) AS candidate_cost_usd,
+                    -- the runs the U tests rank, sample 0 the candidate; the test refuses an
+                    -- empty sample: a pair without runs in an arm gets one placeholder run a
+                    -- side, and no p-value
+                    if(baseline_runs > 0 AND candidate_runs > 0,
+                        arrayConcat(arrayMap(x -> (x.1, x.2, toUInt8(0)), c_sample),
+                            arrayMap(x -> (x.1, x.2, toUInt8(1)), b_sample)),
+                        [(0., 0., toUInt8(0)), (0., 0., toUInt8(1))]) AS ranked
+                FROM (
+                    SELECT agent, baseline, candidate,
+                        b.1 AS baseline_runs, c.1 AS candidate_runs,
+                        b.2 AS baseline_successes, c.2 AS candidate_successes,
+                        b.3 AS b_p95, c.3 AS c_p95, b.4 AS b_cost, c.4 AS c_cost,
+                        b.5 AS b_sample, c.5 AS c_sample
+                    FROM pairs
+                )
+            )
+        )
+    ),
+    -- Mann-Whitney U on the samples: 'greater' tests candidate > baseline.
+    tested AS (
+        SELECT agent, baseline, candidate,
+            any(baseline_runs) AS baseline_runs, any(candidate_runs) AS candidate_runs,
+            any(baseline_rate) AS baseline_rate, any(candidate_rate) AS candidate_rate,
+            any(baseline_p95_ms) AS baseline_p95_ms, any(candidate_p95_ms) AS candidate_p95_ms,
+            any(baseline_cost_usd) AS baseline_cost_usd, any(candidate_cost_usd) AS candidate_cost_usd,
+            any(success_p) AS success_p, any(both) AS tested_both,
+            mannWhitneyUTest('greater')(run.1, run.3).2 AS latency_u_p,
+            mannWhitneyUTest('greater')(run.2, run.3).2 AS cost_u_p
+        FROM figures
+        ARRAY JOIN ranked AS run
+        GROUP BY agent, baseline, candidate
     ),
     metrics AS (
         SELECT agent, baseline, candidate, baseline_runs, candidate_runs, m.1 AS metric,
@@ -212,20 +328,26 @@ export function regressionSql(p: RegressionSqlParts): string {
         ARRAY JOIN [
             tuple('success_rate', baseline_rate, candidate_rate, success_p,
                 candidate_rate < baseline_rate),
-            tuple('p95_latency_ms', baseline_p95_ms, candidate_p95_ms, latency_p,
+            tuple('p95_latency_ms', baseline_p95_ms, candidate_p95_ms, if(tested_both, latency_u_p, nan),
                 candidate_p95_ms > baseline_p95_ms),
-            tuple('cost_per_run_usd', baseline_cost_usd, candidate_cost_usd, cost_p,
+            tuple('cost_per_run_usd', baseline_cost_usd, candidate_cost_usd, if(tested_both, cost_u_p, nan),
                 candidate_cost_usd > baseline_cost_usd)
         ] AS m
+    ),
+    judged AS (
+        SELECT *, toUInt8(enough AND significant AND worse) AS regressed
+        FROM (
+            SELECT *, candidate_value - baseline_value AS change,
+                toUInt8(ifNull(p_value < alpha, 0)) AS significant
+            FROM metrics
+        )
     )
 SELECT agent, if(by_version, 'version', 'variant') AS dimension, baseline, candidate, metric,
-    baseline_value, candidate_value, candidate_value - baseline_value AS change,
+    baseline_value, candidate_value, change,
     if(baseline_value != 0, change / baseline_value, NULL) AS relative_change,
-    p_value,
-    toUInt8(ifNull(p_value < alpha, 0)) AS significant,
-    toUInt8(enough AND significant AND worse) AS regressed,
+    p_value, significant, regressed,
     multiIf(NOT enough, 'too_few_runs', regressed = 1, 'regressed', 'no_regression') AS verdict,
     baseline_runs, candidate_runs, alpha, min_runs
-FROM metrics
+FROM judged
 ORDER BY agent, baseline, candidate, indexOf(['${REGRESSION_METRICS.join("', '")}'], metric)`;
 }
