@@ -1,0 +1,143 @@
+/**
+ * listRegressions on arms larger than the sample the Mann–Whitney U tests
+ * rank (runs made with the SDK, `sampleSize` lowered to 60 so an arm of 400
+ * runs is sampled): a planted regression is still flagged, a near miss is
+ * not, the sample is the same on every query, and the counts, rates, p95 and
+ * mean cost are still those of every run (the mean cost equal to agent_runs').
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createStore, migrate, type Store } from '@agenttrace/clickhouse-exporter';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listRegressions, type RegressionRow } from '../src/index.js';
+import { writeRegressionRuns, type ArmSpec } from './support/regression-runs.js';
+
+const RUNS = 400;
+const SAMPLE = 60;
+/** 100..139 ms, one each per 40 runs. */
+const spread = (base: number) => (i: number) => base + (i % 40);
+
+const ARMS: readonly ArmSpec[] = [
+  {
+    agent: 'big_fire',
+    version: '1.0.0',
+    runs: RUNS,
+    failures: 8,
+    model: 'gpt-4o-mini',
+    durationMs: spread(100),
+  },
+  {
+    agent: 'big_near',
+    version: '1.0.0',
+    runs: RUNS,
+    failures: 8,
+    model: 'gpt-4o-mini',
+    durationMs: spread(100),
+  },
+  // Candidates second: the newest version is the one whose first run is latest.
+  // big_fire 2.0.0: 25 ms slower (well inside the baseline's 40 ms spread), pricier model, fails more.
+  {
+    agent: 'big_fire',
+    version: '2.0.0',
+    runs: RUNS,
+    failures: 40,
+    model: 'gpt-4o',
+    durationMs: spread(125),
+  },
+  // big_near 2.0.0: 1 ms slower, one failure more, same model: nothing to flag.
+  {
+    agent: 'big_near',
+    version: '2.0.0',
+    runs: RUNS,
+    failures: 9,
+    model: 'gpt-4o-mini',
+    durationMs: spread(101),
+  },
+];
+
+let store: Store;
+
+beforeAll(async () => {
+  store = createStore({ path: mkdtempSync(join(tmpdir(), 'agenttrace-regressions-sample-')) });
+  await migrate(store.client);
+  await writeRegressionRuns(store, ARMS);
+}, 180_000);
+
+afterAll(async () => {
+  await store?.close();
+});
+
+const byMetric = (rows: RegressionRow[]) => Object.fromEntries(rows.map((r) => [r.metric, r]));
+
+describe('listRegressions on arms larger than the sample', () => {
+  it('flags a planted regression on every metric from a sample of each arm', async () => {
+    const rows = byMetric(
+      await listRegressions(store.client, { agent: 'big_fire', sampleSize: SAMPLE }),
+    );
+    for (const metric of ['success_rate', 'p95_latency_ms', 'cost_per_run_usd'])
+      expect([metric, rows[metric]?.verdict]).toEqual([metric, 'regressed']);
+    // every run is counted, the U tests rank a sample
+    expect(rows.success_rate).toMatchObject({ baseline_runs: RUNS, candidate_runs: RUNS });
+    expect(rows.success_rate?.baseline_value).toBeCloseTo(392 / 400, 12);
+    expect(rows.success_rate?.candidate_value).toBeCloseTo(360 / 400, 12);
+    expect(rows.p95_latency_ms?.p_value).toBeLessThan(1e-4);
+  });
+
+  it('does not flag a near miss', async () => {
+    const rows = await listRegressions(store.client, { agent: 'big_near', sampleSize: SAMPLE });
+    expect(rows.map((r) => [r.metric, r.verdict])).toEqual([
+      ['success_rate', 'no_regression'],
+      ['p95_latency_ms', 'no_regression'],
+      ['cost_per_run_usd', 'no_regression'],
+    ]);
+    for (const r of rows) expect(r.p_value).toBeGreaterThan(0.05);
+  });
+
+  it('ranks the same sample on every query, a smaller one than the whole arm', async () => {
+    const first = await listRegressions(store.client, { agent: 'big_fire', sampleSize: SAMPLE });
+    const again = await listRegressions(store.client, { agent: 'big_fire', sampleSize: SAMPLE });
+    expect(again).toEqual(first);
+    const whole = await listRegressions(store.client, { agent: 'big_fire', sampleSize: 10_000 });
+    const sampled = byMetric(first).p95_latency_ms?.p_value ?? NaN;
+    const all = byMetric(whole).p95_latency_ms?.p_value ?? NaN;
+    // 400 runs a side give a far smaller p-value than about 60 a side
+    expect(all).toBeLessThan(sampled / 1e6);
+    // the figures over every run do not depend on the sample
+    for (const [s, w] of first.map((r, i) => [r, whole[i]] as const))
+      expect([s.metric, s.baseline_value, s.candidate_value, s.baseline_runs]).toEqual([
+        w?.metric,
+        w?.baseline_value,
+        w?.candidate_value,
+        w?.baseline_runs,
+      ]);
+  });
+
+  it('gives the mean cost and p95 over every run, as agent_runs', async () => {
+    const rows = byMetric(
+      await listRegressions(store.client, { agent: 'big_fire', sampleSize: SAMPLE }),
+    );
+    const result = await store.client.query({
+      query: `SELECT agent_version, avg(cost_usd) AS cost, quantileExactInclusive(0.95)(duration_ms) AS p95,
+            count() AS runs
+        FROM agent_runs WHERE agent = 'big_fire' GROUP BY agent_version ORDER BY agent_version`,
+      format: 'JSONEachRow',
+    });
+    const runs = await result.json<{
+      agent_version: string;
+      cost: number;
+      p95: number;
+      runs: string;
+    }>();
+    expect(runs.map((r) => [r.agent_version, Number(r.runs)])).toEqual([
+      ['1.0.0', RUNS],
+      ['2.0.0', RUNS],
+    ]);
+    const [base, cand] = runs;
+    expect(base?.cost).toBeGreaterThan(0);
+    expect(rows.cost_per_run_usd?.baseline_value).toBeCloseTo(base?.cost ?? NaN, 12);
+    expect(rows.cost_per_run_usd?.candidate_value).toBeCloseTo(cand?.cost ?? NaN, 12);
+    expect(rows.p95_latency_ms?.baseline_value).toBeCloseTo(base?.p95 ?? NaN, 9);
+    expect(rows.p95_latency_ms?.candidate_value).toBeCloseTo(cand?.p95 ?? NaN, 9);
+  });
+});
