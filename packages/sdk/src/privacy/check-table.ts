@@ -14,22 +14,42 @@
  * only strings, numbers and booleans are remembered: whether one passes
  * depends on nothing but the value.
  */
-import type { Check } from './rules.js';
+import type { AttributeRule, Check } from './rules.js';
 
-/** One allowed key: its check and the last value it accepted. */
+/** Most strings an entry remembers before it starts over (a forgotten one is checked again). */
+const STRINGS_MAX = 4096;
+
+/** One allowed key: its check and the values it accepted. */
 export class CheckEntry {
   /** The last string `check` accepted. */
   private lastString: string | undefined = undefined;
   /** The last number `check` accepted (`NaN` equals nothing, not even itself). */
   private lastNumber = NaN;
+  /**
+   * Strings accepted before, for enum and label rules (a run's step names
+   * and types take turns); `undefined` for ids, which change every run.
+   */
+  private readonly strings: Set<string> | undefined;
 
-  constructor(readonly check: Check) {}
+  constructor(
+    readonly check: Check,
+    rememberStrings: boolean,
+  ) {
+    this.strings = rememberStrings ? new Set() : undefined;
+  }
 
   /** True when `value` may be kept under this entry's key. */
   accepts(value: unknown): boolean {
     if (typeof value === 'string') {
       if (value === this.lastString) return true;
-      if (!this.check(value)) return false;
+      const strings = this.strings;
+      if (strings === undefined || !strings.has(value)) {
+        if (!this.check(value)) return false;
+        if (strings !== undefined) {
+          if (strings.size >= STRINGS_MAX) strings.clear();
+          strings.add(value);
+        }
+      }
       this.lastString = value;
       return true;
     }
@@ -46,17 +66,29 @@ export class CheckEntry {
 /** Positions remembered: longer attribute sets look the rest up by key. */
 const POSITIONS = 32;
 
-/** Checks by attribute key, with the lookup cache described above. */
+/**
+ * Checks by attribute key, with the lookup cache described above: two keys
+ * per position, the newer first, so spans of two kinds taking turns (a run
+ * and its first step, a model call and a tool call) both hit.
+ */
 export class CheckTable {
   private readonly byKey: Record<string, CheckEntry | undefined>;
-  private readonly keys: string[] = new Array<string>(POSITIONS).fill('');
-  private readonly entries: (CheckEntry | undefined)[] = new Array<undefined>(POSITIONS).fill(
+  private readonly newerKeys: string[] = new Array<string>(POSITIONS).fill('');
+  private readonly newerEntries: (CheckEntry | undefined)[] = new Array<undefined>(POSITIONS).fill(
+    undefined,
+  );
+  private readonly olderKeys: string[] = new Array<string>(POSITIONS).fill('');
+  private readonly olderEntries: (CheckEntry | undefined)[] = new Array<undefined>(POSITIONS).fill(
     undefined,
   );
 
-  constructor(checks: ReadonlyMap<string, Check>) {
+  /** `rules` are the rules `checks` were compiled from, by the same keys. */
+  constructor(rules: ReadonlyMap<string, AttributeRule>, checks: ReadonlyMap<string, Check>) {
     this.byKey = Object.create(null) as Record<string, CheckEntry | undefined>;
-    for (const [key, check] of checks) this.byKey[key] = new CheckEntry(check);
+    for (const [key, check] of checks) {
+      const kind = rules.get(key)?.kind;
+      this.byKey[key] = new CheckEntry(check, kind === 'enum' || kind === 'label');
+    }
   }
 
   /**
@@ -65,10 +97,13 @@ export class CheckTable {
    */
   entry(key: string, position: number): CheckEntry | undefined {
     if (position >= POSITIONS) return this.byKey[key];
-    if (this.keys[position] === key) return this.entries[position];
+    if (this.newerKeys[position] === key) return this.newerEntries[position];
+    if (this.olderKeys[position] === key) return this.olderEntries[position];
     const entry = this.byKey[key];
-    this.keys[position] = key;
-    this.entries[position] = entry;
+    this.olderKeys[position] = this.newerKeys[position]!;
+    this.olderEntries[position] = this.newerEntries[position];
+    this.newerKeys[position] = key;
+    this.newerEntries[position] = entry;
     return entry;
   }
 }

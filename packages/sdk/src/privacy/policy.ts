@@ -280,9 +280,9 @@ export function createPrivacyPolicy(options: PrivacyPolicyOptions = {}): Privacy
     resourceAttributes,
     checks,
     tables: {
-      span: new CheckTable(checks.span),
-      event: new CheckTable(checks.event),
-      resource: new CheckTable(checks.resource),
+      span: new CheckTable(spanAttributes, checks.span),
+      event: new CheckTable(eventAttributes, checks.event),
+      resource: new CheckTable(resourceAttributes, checks.resource),
     },
   };
 }

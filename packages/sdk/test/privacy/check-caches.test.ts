@@ -72,13 +72,16 @@ describe('allowlist check caches', () => {
   it('remembers accepted values per key: a value one key accepted is still checked under another', () => {
     const { tracer, exported } = pipeline();
     // a label key accepts 'openai' and 'chat'; the operation name is an enum that has 'chat' only
+    // (the label then accepts a second value, so 'openai' is only among those it remembers)
     tracer.startSpan('a', { attributes: { [C.ATTR_GEN_AI_PROVIDER_NAME]: 'openai' } }).end();
+    tracer.startSpan('a', { attributes: { [C.ATTR_GEN_AI_PROVIDER_NAME]: 'anthropic' } }).end();
     tracer.startSpan('b', { attributes: { [C.ATTR_GEN_AI_OPERATION_NAME]: 'openai' } }).end();
     // numbers: an attempt of 500 passes (1..1000), a temperature of 500 does not (0..10)
     tracer.startSpan('c', { attributes: { [C.ATTR_STEP_ATTEMPT]: 500 } }).end();
     tracer.startSpan('d', { attributes: { [C.ATTR_GEN_AI_REQUEST_TEMPERATURE]: 500 } }).end();
     expect(exported()).toEqual([
       { [C.ATTR_GEN_AI_PROVIDER_NAME]: 'openai' },
+      { [C.ATTR_GEN_AI_PROVIDER_NAME]: 'anthropic' },
       { [C.ATTR_PRIVACY_DROPPED]: 1 },
       { [C.ATTR_STEP_ATTEMPT]: 500 },
       { [C.ATTR_PRIVACY_DROPPED]: 1 },
