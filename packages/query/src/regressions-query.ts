@@ -93,7 +93,7 @@ export const regressionFiltersSchema = z
       .max(1_000_000, MIN_RUNS_EXPECTED)
       .default(DEFAULT_REGRESSION_MIN_RUNS),
     /**
-     * Most runs per arm the Mann–Whitney U tests rank (a deterministic random
+     * About how many runs per arm the Mann–Whitney U tests rank (a deterministic random
      * sample of a larger arm; rates, p95 and mean cost use every run).
      * @default 10000
      */

@@ -42,9 +42,9 @@ export interface RegressionSqlParts {
   /** Numeric expression: the fewest runs per arm before anything is flagged. */
   minRuns: string;
   /**
-   * Integer literal: the most runs per arm the Mann–Whitney U tests rank (the
-   * runs of smallest `cityHash64(run_id)`); an arm with fewer is ranked whole.
-   * A literal, not a bound parameter: it is an aggregate function's parameter.
+   * Integer literal: about how many runs per arm the Mann–Whitney U tests
+   * rank (a run is in its arm's sample when `cityHash64(run_id)` is below
+   * 2^64 · sampleSize / runs); an arm of this many runs or fewer is ranked whole.
    * @default String(REGRESSION_SAMPLE_SIZE)
    */
   sampleSize?: string;
@@ -52,11 +52,11 @@ export interface RegressionSqlParts {
 
 /**
  * Runs per arm the Mann–Whitney U tests rank by default: an arm with more is
- * tested on a uniform random sample of this many (the runs of smallest
- * `cityHash64(run_id)`, the same sample every time). With 10,000 a side the
- * one-sided test at 0.05 detects a shift of about 0.04 standard deviations
- * with 80% power (docs/signals.md, Regressions); rates, p95 and mean cost are
- * always computed over every run.
+ * tested on a uniform random sample of about this many (each run kept when
+ * `cityHash64(run_id)` falls below 2^64 · 10,000 / runs: the same sample
+ * every time). With 10,000 a side the one-sided test at 0.05 detects a shift
+ * of about 0.04 standard deviations with 80% power (docs/signals.md,
+ * Regressions); rates, p95 and mean cost are always over every run.
  */
 export const REGRESSION_SAMPLE_SIZE = 10_000;
 
@@ -101,23 +101,15 @@ function pricedRows(columns: string, source: string): string {
                 arraySum(arrayMap((i, input, output, cached) ->
                     ((toFloat64(input) - least(cached, input)) * price_list.3[i]
                     + least(cached, input) * price_list.5[i] + output * price_list.4[i]) / 1e6,
-                    price_index, model_tokens.3, model_tokens.4, model_tokens.5)) AS cost_usd
-            FROM (
-                -- the model's price rows first .. first + prices - 1, the last in effect by then
-                SELECT *, arrayMap((first, prices, seen) -> if(prices < 2,
-                        if(prices = 1 AND price_list.2[first] <= seen, first, 0),
-                        if(arrayCount(e -> e <= seen, arraySlice(price_list.2, first, prices)) = 0, 0,
-                            first + arrayCount(e -> e <= seen, arraySlice(price_list.2, first, prices)) - 1)),
-                    price_first, price_count, model_seen.2) AS price_index
-                FROM (
-                    SELECT *,
-                        arrayMap(m -> transform(m, price_models.1, price_models.2, toUInt32(0)), model_tokens.1)
-                            AS price_first,
-                        arrayMap(m -> transform(m, price_models.1, price_models.3, toUInt32(0)), model_tokens.1)
-                            AS price_count
-                    FROM (${source})
-                )
-            )`;
+                    -- the model's price rows are first .. first + count - 1: the last in effect
+                    arrayMap(p -> if(p.2 < 2, if(p.2 = 1 AND price_list.2[p.1] <= p.3, p.1, 0),
+                            arrayLastIndex((e, k) -> e <= p.3 AND k >= p.1 AND k < p.1 + p.2,
+                                price_list.2, arrayEnumerate(price_list.2))),
+                        arrayMap((m, seen) -> (transform(m, price_models.1, price_models.2, toUInt32(0)),
+                                transform(m, price_models.1, price_models.3, toUInt32(0)), seen),
+                            model_tokens.1, model_seen.2)),
+                    model_tokens.3, model_tokens.4, model_tokens.5)) AS cost_usd
+            FROM (${source})`;
 }
 
 /**
@@ -187,12 +179,13 @@ export function regressionSql(p: RegressionSqlParts): string {
     -- run of an arm of sample_size runs or fewer), a uniform random sample of about
     -- sample_size runs, the same one every time.
     (SELECT (groupArray(key), groupArray(bound))
-        FROM (SELECT cityHash64(agent, ${arm}) AS key,
-                if(count() <= ${sampleSize}, toUInt64(18446744073709551615),
-                    toUInt64(${sampleSize} / count() * 18446744073709551616.0)) AS bound
-            FROM agent_regression_run_facts
-            WHERE (${day}) AND is_run = 1 AND (${p.runFilter}) AND ${arm} != '' AND ${chosen}
-            GROUP BY key)) AS sample_bounds,
+        FROM (SELECT cityHash64(agent, arm) AS key,
+                if(runs <= ${sampleSize}, toUInt64(18446744073709551615),
+                    toUInt64(${sampleSize} / runs * 18446744073709551616.0)) AS bound
+            FROM (SELECT agent, ${arm} AS arm, count() AS runs
+                FROM agent_regression_run_facts
+                WHERE (${day}) AND is_run = 1 AND (${p.runFilter}) AND ${arm} != '' AND ${chosen}
+                GROUP BY agent, arm))) AS sample_bounds,
     -- Every run of the range: its row of agent_regression_run_facts (0037) that
     -- holds the run span, with its cost and the cost of its rows without it.
     runs AS (
@@ -264,44 +257,28 @@ export function regressionSql(p: RegressionSqlParts): string {
         FROM arms
         ARRAY JOIN candidates AS pair
     ),
-    -- The figures of each pair, one step per subquery: a column is a name to the
-    -- next step, not an expression the engine expands wherever it is used.
+    -- The figures of each pair. Success rate: pooled two-proportion z-test,
+    -- one-sided, P(Z <= z), the candidate's rate lower, written out: the engine's
+    -- proportionsZTest gives NaN when an arm has no successes at all, the clearest
+    -- regression there is. The runs the U tests rank, sample 0 the candidate: the
+    -- test refuses an empty sample, so a pair without runs in an arm gets one
+    -- placeholder run a side, and no p-value.
     figures AS (
-        SELECT *,
-            -- Pooled two-proportion z-test, one-sided: P(Z <= z), the candidate's rate lower.
-            -- Written out: the engine's proportionsZTest gives NaN when an arm has no
-            -- successes at all, the clearest regression there is.
-            if(both AND se > 0, 0.5 * erfc(-((candidate_rate - baseline_rate) / se) / sqrt(2)), nan)
-                AS success_p
-        FROM (
-            SELECT *, sqrt(pooled * (1 - pooled) * (1 / candidate_runs + 1 / baseline_runs)) AS se
-            FROM (
-                SELECT agent, baseline, candidate, baseline_runs, candidate_runs,
-                    baseline_runs > 0 AND candidate_runs > 0 AS both,
-                    baseline_successes / baseline_runs AS baseline_rate,
-                    candidate_successes / candidate_runs AS candidate_rate,
-                    (baseline_successes + candidate_successes) / (baseline_runs + candidate_runs) AS pooled,
-                    if(baseline_runs > 0, b_p95, nan) AS baseline_p95_ms,
-                    if(candidate_runs > 0, c_p95, nan) AS candidate_p95_ms,
-                    if(baseline_runs > 0, b_cost, nan) AS baseline_cost_usd,
-                    if(candidate_runs > 0, c_cost, nan) AS candidate_cost_usd,
-                    -- the runs the U tests rank, sample 0 the candidate; the test refuses an
-                    -- empty sample: a pair without runs in an arm gets one placeholder run a
-                    -- side, and no p-value
-                    if(baseline_runs > 0 AND candidate_runs > 0,
-                        arrayConcat(arrayMap(x -> (x.1, x.2, toUInt8(0)), c_sample),
-                            arrayMap(x -> (x.1, x.2, toUInt8(1)), b_sample)),
-                        [(0., 0., toUInt8(0)), (0., 0., toUInt8(1))]) AS ranked
-                FROM (
-                    SELECT agent, baseline, candidate,
-                        b.1 AS baseline_runs, c.1 AS candidate_runs,
-                        b.2 AS baseline_successes, c.2 AS candidate_successes,
-                        b.3 AS b_p95, c.3 AS c_p95, b.4 AS b_cost, c.4 AS c_cost,
-                        b.5 AS b_sample, c.5 AS c_sample
-                    FROM pairs
-                )
-            )
-        )
+        SELECT agent, baseline, candidate, b.1 AS baseline_runs, c.1 AS candidate_runs,
+            b.1 > 0 AND c.1 > 0 AS both,
+            b.2 / b.1 AS baseline_rate,
+            c.2 / c.1 AS candidate_rate,
+            if(b.1 > 0, b.3, nan) AS baseline_p95_ms,
+            if(c.1 > 0, c.3, nan) AS candidate_p95_ms,
+            if(b.1 > 0, b.4, nan) AS baseline_cost_usd,
+            if(c.1 > 0, c.4, nan) AS candidate_cost_usd,
+            (b.2 + c.2) / (b.1 + c.1) AS pooled,
+            if(both AND pooled > 0 AND pooled < 1, 0.5 * erfc(-((candidate_rate - baseline_rate)
+                / sqrt(pooled * (1 - pooled) * (1 / c.1 + 1 / b.1))) / sqrt(2)), nan) AS success_p,
+            if(both, arrayConcat(arrayMap(x -> (x.1, x.2, toUInt8(0)), c.5),
+                    arrayMap(x -> (x.1, x.2, toUInt8(1)), b.5)),
+                [(0., 0., toUInt8(0)), (0., 0., toUInt8(1))]) AS ranked
+        FROM pairs
     ),
     -- Mann-Whitney U on the samples: 'greater' tests candidate > baseline.
     tested AS (
