@@ -148,4 +148,26 @@ describe('listRegressions on arms larger than the sample', () => {
     expect(rows.p95_latency_ms?.baseline_value).toBeCloseTo(base?.p95 ?? NaN, 9);
     expect(rows.p95_latency_ms?.candidate_value).toBeCloseTo(cand?.p95 ?? NaN, 9);
   });
+  it('prices each run at the price in effect when its model was seen, as agent_runs', async () => {
+    // gpt-4o-mini gets a price from 2000 (in effect for every run: the list
+    // price is from 1970) and one from next year (in effect for none): three
+    // prices, the last in effect when the runs' model steps were seen applies
+    await store.client.command({
+      query: `INSERT INTO model_prices (provider, model, input_per_mtok, output_per_mtok,
+            cached_input_per_mtok, effective_from)
+        VALUES ('openai', 'gpt-4o-mini', 2, 4, 1, toDateTime('2000-01-01 00:00:00', 'UTC')),
+            ('openai', 'gpt-4o-mini', 100, 100, 100, now() + INTERVAL 365 DAY)`,
+    });
+    const rows = byMetric(await listRegressions(store.client, { agent: 'big_near' }));
+    const result = await store.client.query({
+      query: `SELECT agent_version, avg(cost_usd) AS cost FROM agent_runs
+        WHERE agent = 'big_near' GROUP BY agent_version ORDER BY agent_version`,
+      format: 'JSONEachRow',
+    });
+    const [base, cand] = await result.json<{ agent_version: string; cost: number }>();
+    // 500 input and 1,000 output tokens a run at 2 and 4 USD per million
+    expect(base?.cost).toBeCloseTo(0.005, 12);
+    expect(rows.cost_per_run_usd?.baseline_value).toBeCloseTo(base?.cost ?? NaN, 12);
+    expect(rows.cost_per_run_usd?.candidate_value).toBeCloseTo(cand?.cost ?? NaN, 12);
+  });
 });
