@@ -8,10 +8,17 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStore, migrate, type Store } from '@agenttrace/clickhouse-exporter';
+import {
+  ClickHouseSpanExporter,
+  createStore,
+  migrate,
+  type Store,
+} from '@agenttrace/clickhouse-exporter';
+import type { ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listRegressions, type RegressionRow } from '../src/index.js';
-import { writeRegressionRuns, type ArmSpec } from './support/regression-runs.js';
+import { regressionSpans, writeRegressionRuns, type ArmSpec } from './support/regression-runs.js';
 
 const RUNS = 400;
 const SAMPLE = 60;
@@ -169,5 +176,58 @@ describe('listRegressions on arms larger than the sample', () => {
     expect(base?.cost).toBeCloseTo(0.005, 12);
     expect(rows.cost_per_run_usd?.baseline_value).toBeCloseTo(base?.cost ?? NaN, 12);
     expect(rows.cost_per_run_usd?.candidate_value).toBeCloseTo(cand?.cost ?? NaN, 12);
+  });
+  it('adds the cost of steps stored apart from their run span to their run', async () => {
+    const spans = await regressionSpans([
+      {
+        agent: 'big_split',
+        version: '1.0.0',
+        runs: 30,
+        failures: 1,
+        model: 'gpt-4o-mini',
+        durationMs: spread(100),
+      },
+      {
+        agent: 'big_split',
+        version: '2.0.0',
+        runs: 30,
+        failures: 1,
+        model: 'gpt-4o',
+        durationMs: spread(100),
+      },
+    ]);
+    const isRun = (span: ReadableSpan) =>
+      span.attributes['gen_ai.operation.name'] === 'invoke_agent';
+    const exporter = new ClickHouseSpanExporter({ store });
+    const send = (batch: ReadableSpan[]) =>
+      new Promise<ExportResult>((resolve) => exporter.export(batch, resolve));
+    // merges stopped: the steps' rows stay apart from the run spans' rows
+    await store.client.command({ query: 'SYSTEM STOP MERGES agent_regression_run_facts' });
+    try {
+      expect((await send(spans.filter((span) => !isRun(span)))).code).toBe(0);
+      expect((await send(spans.filter(isRun))).code).toBe(0);
+      const rows = byMetric(await listRegressions(store.client, { agent: 'big_split' }));
+      const result = await store.client.query({
+        query: `SELECT agent_version, avg(cost_usd) AS cost, count() AS runs FROM agent_runs
+          WHERE agent = 'big_split' GROUP BY agent_version ORDER BY agent_version`,
+        format: 'JSONEachRow',
+      });
+      const [base, cand] = await result.json<{
+        agent_version: string;
+        cost: number;
+        runs: string;
+      }>();
+      expect(base?.cost).toBeGreaterThan(0);
+      expect(rows.cost_per_run_usd).toMatchObject({
+        baseline_runs: 30,
+        candidate_runs: 30,
+        verdict: 'regressed',
+      });
+      expect(rows.cost_per_run_usd?.baseline_value).toBeCloseTo(base?.cost ?? NaN, 12);
+      expect(rows.cost_per_run_usd?.candidate_value).toBeCloseTo(cand?.cost ?? NaN, 12);
+    } finally {
+      await store.client.command({ query: 'SYSTEM START MERGES agent_regression_run_facts' });
+      await exporter.shutdown();
+    }
   });
 });
