@@ -41,7 +41,9 @@ export class CheckEntry {
   /** True when `value` may be kept under this entry's key. */
   accepts(value: unknown): boolean {
     if (typeof value === 'string') {
-      if (value === this.lastString) return true;
+      // compared only once a string is remembered: the comparison then only ever sees two strings
+      const last = this.lastString;
+      if (last !== undefined && value === last) return true;
       const strings = this.strings;
       if (strings === undefined || !strings.has(value)) {
         if (!this.check(value)) return false;

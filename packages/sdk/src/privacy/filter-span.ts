@@ -78,8 +78,10 @@ function allAccepted(attributes: Attributes, allowed: CheckTable): boolean {
   for (const key in attributes) {
     const value = attributes[key];
     const entry = allowed.entry(key, position++);
-    if (!(entry !== undefined ? entry.accepts(value) : acceptsUndeclaredMetadata(key, value)))
-      return false;
+    // two branches, not one expression: each result is tested where it is made
+    if (entry !== undefined) {
+      if (!entry.accepts(value)) return false;
+    } else if (!acceptsUndeclaredMetadata(key, value)) return false;
   }
   return true;
 }
