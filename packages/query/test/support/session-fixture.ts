@@ -94,6 +94,10 @@ export async function writeSessions(store: Store): Promise<SessionFixture> {
       s.setUsage({ inputTokens: 200, outputTokens: 20 }),
     );
   });
+  // session B's run is the newest: a span's start is the wall clock, which on these VMs
+  // steps by up to 10 ms against the monotonic durations, so a run started right after
+  // another could seem to end before it (listSessions orders by last seen)
+  await new Promise((resolve) => setTimeout(resolve, 25));
   tagger.session = SESSION_B;
   await support.run(async (run) => {
     b.push(run.ref.runId);
