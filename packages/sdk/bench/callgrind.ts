@@ -25,7 +25,7 @@ import { promisify } from 'node:util';
 import { SIDE_NAMES, type SideName } from './pipeline.js';
 import { SPANS_PER_RUN } from './workload.js';
 
-const WARM_RUNS = Number(process.env.CALLGRIND_WARM_RUNS ?? 1_500);
+const WARM_RUNS = Number(process.env.CALLGRIND_WARM_RUNS ?? 3_000);
 /**
  * Runs per measured block, and blocks. The figure is the mean `Ir` per span
  * over the blocks without the JIT compilers' part; each block is printed too.
