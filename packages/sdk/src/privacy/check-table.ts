@@ -9,10 +9,12 @@
  *   remembered with its entry: spans of one kind carry their keys in the
  *   same order, so most lookups are one comparison of the key itself.
  *
- * Each entry also remembers the last value its check accepted. A value is
- * only ever taken for accepted when it is that exact value (`===`), and
- * only strings, numbers and booleans are remembered: whether one passes
- * depends on nothing but the value.
+ * Each entry also remembers the last string and the last number its check
+ * accepted, and an enum or label entry every string it accepted (bounded).
+ * A value is only ever taken for accepted when it is that exact value
+ * (`===`; `-0` and `0` pass the same checks) under that key's own entry:
+ * whether a string or a number passes depends on nothing but the value.
+ * Arrays and other values are checked every time.
  */
 import type { AttributeRule, Check } from './rules.js';
 
