@@ -95,9 +95,14 @@ export class CheckTable {
     }
   }
 
+  /** The entry of `key`, or `undefined` when the policy does not name it. */
+  get(key: string): CheckEntry | undefined {
+    return this.byKey[key];
+  }
+
   /**
-   * The entry of `key`, or `undefined` when the policy does not name it.
-   * `position` is the key's place in the attribute set being filtered.
+   * {@link get} for the key at `position` in the attribute set being
+   * filtered, through the per-position cache.
    */
   entry(key: string, position: number): CheckEntry | undefined {
     if (position >= POSITIONS) return this.byKey[key];

@@ -127,7 +127,7 @@ function keptAttributes(
       if (alias && !(alias.target in attributes) && !(alias.target in kept)) {
         const mapped = (alias.transform ? alias.transform(value) : value) as
           AttributeValue | undefined;
-        const target = allowed.entry(alias.target, Infinity);
+        const target = allowed.get(alias.target);
         if (mapped !== undefined && target?.accepts(mapped) === true) {
           kept[alias.target] = mapped;
           continue;
